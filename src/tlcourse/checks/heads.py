@@ -1,0 +1,161 @@
+"""Checks for replacing and training a classifier head (FoodVision head challenge)."""
+
+from __future__ import annotations
+
+from torch import nn, optim
+
+from tlcourse.checks.base import require, short_list
+
+IMAGENET_CLASSES = 1000
+
+
+def check_in_features(in_features, expected: int = 512) -> None:
+    """The new head's input size must equal the base's output size."""
+    require(
+        isinstance(in_features, int) and not isinstance(in_features, bool),
+        expected=f"an int ({expected})",
+        found=f"{in_features!r} of type {type(in_features).__name__}",
+        why="in_features is a count of features, a plain Python int.",
+        hint="read it from the old head: net.fc.in_features",
+    )
+    require(
+        in_features != IMAGENET_CLASSES,
+        expected=str(expected),
+        found=str(in_features),
+        why="1000 is the number of ImageNet classes: the OLD head's out_features. "
+        "The new head reads the features the frozen base produces.",
+        hint="net.fc.in_features (not net.fc.out_features)",
+    )
+    require(
+        in_features == expected,
+        expected=str(expected),
+        found=str(in_features),
+        why="ResNet-18's base ends in a 512-channel global average pool, so every image "
+        "reaches the head as 512 numbers.",
+        hint="net.fc.in_features",
+    )
+
+
+def check_linear(layer, in_features: int = 512, num_classes: int = 7) -> None:
+    """``layer`` must be ``nn.Linear(in_features, num_classes)`` with a bias."""
+    require(
+        isinstance(layer, nn.Linear),
+        expected=f"torch.nn.Linear({in_features}, {num_classes})",
+        found=f"{type(layer).__name__}: {layer!r}",
+        why="the new head is one fully connected layer mapping features to class scores.",
+    )
+    found = f"Linear(in_features={layer.in_features}, out_features={layer.out_features})"
+    if (layer.in_features, layer.out_features) == (num_classes, in_features):
+        require(False, f"Linear({in_features}, {num_classes})", found,
+                "the arguments are swapped: first the input size (features in), then the output size "
+                "(one score per class).")
+    require(
+        layer.in_features == in_features,
+        expected=f"in_features={in_features}",
+        found=found,
+        why=(f"the layer receives the base's {in_features}-number feature vector"
+             + (", not the 1000 ImageNet scores of the old head." if layer.in_features == IMAGENET_CLASSES else ".")),
+        hint="torch.nn.Linear(net.fc.in_features, 7)",
+    )
+    require(
+        layer.out_features == num_classes,
+        expected=f"out_features={num_classes}",
+        found=found,
+        why=f"FoodVision-7 has {num_classes} classes and the head gives one score per class.",
+    )
+    require(layer.bias is not None, "a layer with a bias (the default)", "bias=False",
+            "the old head had a bias; keep the default bias=True.")
+
+
+def head_parameters(net: nn.Module, head_attr: str = "fc") -> list:
+    """The parameters of ``net.<head_attr>``."""
+    return list(getattr(net, head_attr).parameters())
+
+
+def check_base_frozen(net: nn.Module, head_attr: str = "fc") -> None:
+    """Every parameter outside the head has ``requires_grad == False``."""
+    prefix = head_attr + "."
+    trainable = [name for name, p in net.named_parameters()
+                 if not name.startswith(prefix) and p.requires_grad]
+    total = sum(1 for name, _ in net.named_parameters() if not name.startswith(prefix))
+    require(
+        not trainable,
+        expected="every parameter of the base frozen (requires_grad == False)",
+        found=f"{len(trainable)} of {total} base tensors still trainable: {short_list(trainable)}",
+        why="feature extraction keeps the ImageNet features as they are; only the new head learns.",
+        hint="for param in net.parameters(): param.requires_grad = False",
+    )
+
+
+def check_head_trainable(net: nn.Module, head_attr: str = "fc") -> None:
+    """Every parameter of the head has ``requires_grad == True``."""
+    frozen = [name for name, p in getattr(net, head_attr).named_parameters() if not p.requires_grad]
+    require(
+        not frozen,
+        expected=f"the new head net.{head_attr} trainable (requires_grad == True)",
+        found=f"frozen head tensors: {short_list(frozen)}",
+        why="a frozen head cannot learn, so nothing in the network would learn at all. This happens "
+        "when the freezing loop runs after the new layer was put in place.",
+        hint="freeze first, then assign the new layer (a new nn.Linear is trainable by default)",
+    )
+
+
+def check_head_in_place(net: nn.Module, layer: nn.Module, head_attr: str = "fc") -> None:
+    """``net.<head_attr>`` is ``layer``, trainable, and the base stays frozen."""
+    current = getattr(net, head_attr)
+    require(
+        current is layer,
+        expected=f"net.{head_attr} to be your new_layer",
+        found=f"net.{head_attr} = {current!r}",
+        why="the network only uses the new head once it replaces the old one.",
+        hint=f"net.{head_attr} = new_layer",
+    )
+    check_head_trainable(net, head_attr)
+    check_base_frozen(net, head_attr)
+
+
+def check_optimizer(optimizer, net: nn.Module, lr: float = 1e-3,
+                    kind: type = optim.Adam, head_attr: str = "fc") -> None:
+    """The optimizer is ``kind`` with learning rate ``lr`` over exactly the head's parameters."""
+    require(
+        isinstance(optimizer, kind),
+        expected=f"torch.optim.{kind.__name__}",
+        found=type(optimizer).__name__,
+        why=f"the exercise asks for {kind.__name__}.",
+    )
+    rates = sorted({group["lr"] for group in optimizer.param_groups})
+    require(
+        rates == [lr],
+        expected=f"lr={lr:g} for every parameter group",
+        found="lr=" + ", ".join(f"{r:g}" for r in rates),
+        why="1e-3 is Adam's usual starting rate for a freshly initialised head.",
+    )
+    held = [p for group in optimizer.param_groups for p in group["params"]]
+    head = head_parameters(net, head_attr)
+    head_ids = {id(p) for p in head}
+    extra = [name for name, p in net.named_parameters() if id(p) in {id(q) for q in held}
+             and id(p) not in head_ids]
+    require(
+        not extra,
+        expected=f"only the head's {len(head)} tensors (net.{head_attr}.parameters())",
+        found=f"{len(held)} tensors, including base tensors: {short_list(extra)}",
+        why="the base is frozen, so handing its parameters to the optimizer only costs memory and "
+        "time - and the moment someone unfreezes them they would start changing.",
+        hint=f"torch.optim.Adam(net.{head_attr}.parameters(), lr=1e-3)",
+    )
+    missing = [name for name, p in getattr(net, head_attr).named_parameters()
+               if id(p) not in {id(q) for q in held}]
+    require(
+        not missing,
+        expected=f"every tensor of net.{head_attr}",
+        found=f"missing: {short_list(missing)}" + (
+            " (the optimizer may hold the parameters of a layer that is no longer net."
+            f"{head_attr})" if len(missing) == len(head) else ""),
+        why="a tensor the optimizer does not hold is never updated.",
+        hint=f"build the optimizer after net.{head_attr} = new_layer, from net.{head_attr}.parameters()",
+    )
+    require(
+        len(held) == len({id(p) for p in held}),
+        expected="each tensor once", found="a tensor listed twice",
+        why="PyTorch refuses duplicated parameters; one list of the head's parameters is enough.",
+    )

@@ -1,0 +1,103 @@
+"""Training and evaluation loops (d2l names: net, train_iter, test_iter, num_epochs)."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+
+import torch
+from torch import nn
+
+from tlcourse import env
+
+
+@dataclass
+class History:
+    """Per-epoch figures of one training run."""
+
+    train_loss: list[float] = field(default_factory=list)
+    train_acc: list[float] = field(default_factory=list)
+    test_acc: list[float] = field(default_factory=list)
+    seconds: list[float] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, list[float]]:
+        return {"train_loss": self.train_loss, "train_acc": self.train_acc,
+                "test_acc": self.test_acc, "seconds": self.seconds}
+
+
+def _progress(iterable, desc: str, total: int | None = None):
+    """A progress bar in notebooks and terminals; silent under nbgrader."""
+    if env.under_nbgrader():
+        return iterable
+    from tqdm.auto import tqdm
+
+    return tqdm(iterable, desc=desc, total=total, leave=False)
+
+
+def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> int:
+    """How many rows of ``y_hat`` have their highest score at the label in ``y``."""
+    return int((y_hat.argmax(dim=1) == y).sum())
+
+
+@torch.no_grad()
+def evaluate_accuracy(net: nn.Module, data_iter, device: torch.device | None = None) -> float:
+    """Accuracy of ``net`` over ``data_iter`` (eval mode, no gradients)."""
+    device = device or env.device()
+    was_training = net.training
+    net.eval()
+    correct = seen = 0
+    for X, y in data_iter:
+        X, y = X.to(device), y.to(device)
+        correct += correct_count(net(X), y)
+        seen += y.numel()
+    net.train(was_training)
+    return correct / max(seen, 1)
+
+
+def train_epoch(net: nn.Module, train_iter, loss, optimizer, device: torch.device,
+                desc: str = "train") -> tuple[float, float]:
+    """One pass over ``train_iter``; returns mean loss and accuracy."""
+    net.train()
+    total_loss = correct = seen = 0.0
+    for X, y in _progress(train_iter, desc, total=len(train_iter)):
+        X, y = X.to(device), y.to(device)
+        optimizer.zero_grad()
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        l.backward()
+        optimizer.step()
+        total_loss += float(l) * y.numel()
+        correct += correct_count(y_hat.detach(), y)
+        seen += y.numel()
+    return total_loss / max(seen, 1), correct / max(seen, 1)
+
+
+def train(net: nn.Module, train_iter, test_iter, loss, optimizer, num_epochs: int,
+          device: torch.device | None = None, verbose: bool = True) -> History:
+    """Train ``net`` for ``num_epochs`` epochs and record loss and accuracies."""
+    if num_epochs < 1:
+        raise ValueError(f"num_epochs must be at least 1, got {num_epochs}")
+    device = device or env.device()
+    net.to(device)
+    history = History()
+    for epoch in range(num_epochs):
+        start = time.perf_counter()
+        train_loss, train_acc = train_epoch(net, train_iter, loss, optimizer, device,
+                                            desc=f"epoch {epoch + 1}/{num_epochs}")
+        test_acc = evaluate_accuracy(net, test_iter, device)
+        seconds = time.perf_counter() - start
+        for name, value in zip(("train_loss", "train_acc", "test_acc", "seconds"),
+                               (train_loss, train_acc, test_acc, seconds)):
+            getattr(history, name).append(value)
+        if verbose:
+            print(f"epoch {epoch + 1}/{num_epochs}: loss {train_loss:.3f}, "
+                  f"train acc {train_acc:.3f}, test acc {test_acc:.3f} ({seconds:.1f} s)")
+    return history
+
+
+@torch.no_grad()
+def predict(net: nn.Module, X: torch.Tensor, device: torch.device | None = None) -> torch.Tensor:
+    """Predicted class indices for a batch of images."""
+    device = device or env.device()
+    net.eval()
+    return net(X.to(device)).argmax(dim=1).cpu()
