@@ -11,7 +11,7 @@ import pytest
 import yaml
 
 from tlcourse.quiz import QuizFileError, load
-from tlcourse.quiz.load import build, schema, validate
+from tlcourse.quiz.loader import build, schema, validate
 from tlcourse.quiz.model import ChoiceQuestion, NumericQuestion
 
 from tests.quiz.helpers import QUESTIONS

@@ -26,7 +26,7 @@ __all__ = ["show", "load", "views", "QuizFileError"]
 
 def load(notebook: str) -> "QuizFile":
     """The validated questions of a course notebook (``"foodvision_head"``) or a file path."""
-    from .load import load as _load
+    from .loader import load as _load
 
     return _load(notebook)
 
