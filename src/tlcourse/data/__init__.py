@@ -3,6 +3,8 @@
 >>> from tlcourse import data
 >>> train_ds, test_ds = data.foodvision7(transform=...)   # prints which data it uses
 >>> data.cache_dir()                                       # where downloads are kept
+
+``data.hotdog`` is the function; its module is ``importlib.import_module("tlcourse.data.hotdog")``.
 """
 
 from tlcourse.data.foodvision import CLASSES as FOODVISION7_CLASSES

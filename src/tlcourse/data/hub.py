@@ -84,6 +84,13 @@ class Resource:
     description: str = ""
 
     @property
+    def url(self) -> str:
+        """The download address of a ``"url"`` resource."""
+        if self.kind != "url":
+            raise ValueError(f"{self.name} is not downloaded from a URL but via {self.kind}")
+        return self.source
+
+    @property
     def npm_spec(self) -> str:
         """``@scope/name@version`` for an npm resource."""
         if self.kind != "npm":
@@ -270,7 +277,8 @@ def fetch_url(
     target.parent.mkdir(parents=True, exist_ok=True)
     if verified_or_removed(target, checksum, log):
         return target
-    hint = where_to_put(resource, target) if resource else f"Put the file at {target}."
+    hint = (where_to_put(resource, target) if resource
+            else f"If you have the file ({checksum.describe()}), put it at {target}.")
     problem = unreachable_reason(url)
     if problem is not None:
         raise DataUnavailableError(f"Cannot download {url}: {problem}. {hint}")
