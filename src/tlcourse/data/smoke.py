@@ -15,7 +15,6 @@ import shutil
 import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Sequence
 
 import numpy as np
 
@@ -127,7 +126,7 @@ def describe(spec: SmokeSpec) -> str:
     return f"{spec.n_train * k} train / {spec.n_test * k} test generated {spec.size}x{spec.size} images"
 
 
-def pixel_digest(folder: Path, classes: Sequence[str] | None = None) -> str:
+def pixel_digest(folder: Path) -> str:
     """SHA-256 over every image's relative path and decoded pixels: equal on every machine
     whenever the sets are the same (PNG bytes may differ between zlib versions; pixels don't)."""
     import hashlib
