@@ -66,7 +66,7 @@ def train_epoch(net: nn.Module, train_iter, loss, optimizer, device: torch.devic
         l = loss(y_hat, y)
         l.backward()
         optimizer.step()
-        total_loss += float(l) * y.numel()
+        total_loss += l.item() * y.numel()
         correct += correct_count(y_hat.detach(), y)
         seen += y.numel()
     return total_loss / max(seen, 1), correct / max(seen, 1)

@@ -1,0 +1,45 @@
+# Transfer Learning: Leveraging Knowledge - course tasks.
+# Every target installs what it needs first (a virtual environment in .venv).
+
+PYTHON      ?= python3
+VENV        ?= .venv
+CONSTRAINTS ?= constraints/tested.txt
+PY          := $(VENV)/bin/python
+STAMP       := $(VENV)/.tlcourse-installed
+PYTEST_ARGS ?=
+
+.PHONY: help install demo test build check-build lab prepare-offline clean
+
+help:
+	@echo "make demo             build the release, grade a simulated class with nbgrader, print the scores"
+	@echo "make test             run the test suite (installs everything first)"
+	@echo "make build            rebuild notebooks/ (student versions) from source/ with nbgrader"
+	@echo "make lab              open JupyterLab on the student notebooks"
+	@echo "make prepare-offline  fetch data and weights into data/cache for a classroom without internet"
+	@echo "make install          only create/update the virtual environment"
+
+$(STAMP): pyproject.toml $(CONSTRAINTS) tools/install.py
+	@$(PYTHON) tools/install.py --venv $(VENV) --constraints $(CONSTRAINTS)
+
+install: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m autograder.demo
+
+test: $(STAMP)
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+build: $(STAMP)
+	$(PY) -m autograder.build
+
+check-build: $(STAMP)
+	$(PY) -m autograder.build --check
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab notebooks/
+
+prepare-offline: $(STAMP)
+	$(PY) -m tlcourse.data.prepare
+
+clean:
+	rm -rf build .pytest_cache
