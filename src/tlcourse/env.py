@@ -52,7 +52,7 @@ def device():
 # --- run mode: online / offline / smoke -------------------------------------------------
 
 #: How long the network probe may take, in seconds.
-PROBE_TIMEOUT = 1.0
+PROBE_TIMEOUT = 0.8
 _probe_cache: dict[str, str | None] = {}
 
 
