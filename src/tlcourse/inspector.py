@@ -150,7 +150,7 @@ def table_html(summary: Summary, status: str = "all") -> str:
     marks = {TRAINABLE: "&#10004; trainable", FROZEN: "&#10052; frozen", MIXED: "mixed"}
     body = []
     for row in summary.rows_with(status):
-        shapes = "<br>".join(f"{html.escape(p.name)} <code>{shape_text(p.shape, '&times;')}</code>"
+        shapes = ", ".join(f"{html.escape(p.name)} <code>{shape_text(p.shape, '&times;')}</code>"
                              for p in row.parameters)
         body.append(f"<tr><td><code>{html.escape(row.name)}</code></td><td>{row.kind}</td>"
                     f"<td>{shapes}</td><td style='text-align:right'>{row.count:,}</td>"
@@ -159,7 +159,7 @@ def table_html(summary: Summary, status: str = "all") -> str:
         body.append("<tr><td colspan='5'><em>No layer matches this filter.</em></td></tr>")
     head = ("<tr><th>layer</th><th>type</th><th>parameters</th>"
             "<th style='text-align:right'>count</th><th>status</th></tr>")
-    return (f'<table class="tl-inspector-table"><thead>{head}</thead>'
+    return (f'<table class="tl-inspector-table" style="line-height:1.4"><thead>{head}</thead>'
             f"<tbody>{''.join(body)}</tbody></table>")
 
 

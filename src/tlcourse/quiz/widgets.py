@@ -77,7 +77,7 @@ class QuestionView:
             box.observe(self._on_toggle, names="value")
             self.checkboxes[letter] = box
             label = widgets.HTMLMath(value=inline_html(option.text))
-            rows.append(widgets.HBox([box, label]))
+            rows.append(widgets.HBox([box, label], layout=widgets.Layout(align_items="center")))
         return widgets.VBox(rows)
 
     def _on_toggle(self, change: dict) -> None:

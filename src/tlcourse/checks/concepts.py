@@ -1,0 +1,224 @@
+"""Checks for the Concepts notebook: freezing and counting, and choosing a strategy."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Iterable
+
+from torch import nn
+
+from tlcourse.checks.base import fail, require, short_list
+
+STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don't transfer")
+SIMILARITIES = ("high", "low", "none")
+#: Fewer labelled target images than this is "small data" (hundreds, not thousands).
+SMALL_DATA = 1_000
+#: The source task (ImageNet-1k) has about 1.3 million labelled training images; a target
+#: set of this size or more has no data to gain from it.
+SOURCE_SIZE = 1_000_000
+
+
+# --- freezing and counting ---------------------------------------------------------------
+
+
+def count_parameters(net: nn.Module) -> tuple[int, int]:
+    """``(trainable, frozen)``: numbers (not tensors) with and without ``requires_grad``."""
+    trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    frozen = sum(p.numel() for p in net.parameters() if not p.requires_grad)
+    return trainable, frozen
+
+
+def check_only_head_trainable(net: nn.Module, head_attr: str = "fc") -> None:
+    """Every parameter outside ``net.<head_attr>`` is frozen; every head parameter is trainable."""
+    prefix = head_attr + "."
+    names = [name for name, _ in net.named_parameters()]
+    base_trainable = [n for n, p in net.named_parameters() if not n.startswith(prefix) and p.requires_grad]
+    head_frozen = [n for n, p in net.named_parameters() if n.startswith(prefix) and not p.requires_grad]
+    base_total = sum(1 for n in names if not n.startswith(prefix))
+    if base_trainable and len(base_trainable) == base_total and not head_frozen:
+        raise fail(
+            expected="the base frozen (requires_grad == False for every tensor outside net.fc)",
+            found=f"all {base_total} base tensors still trainable",
+            why="nothing was frozen yet: every layer would learn, which is fine-tuning, not feature "
+            "extraction.",
+            hint="for name, param in net.named_parameters(): "
+            "param.requires_grad = name.startswith('fc.')",
+        )
+    require(
+        not head_frozen,
+        expected=f"the new head net.{head_attr} trainable",
+        found=f"frozen head tensors: {short_list(head_frozen)}",
+        why="a frozen head cannot learn, and then nothing in the network learns. Freezing every "
+        "parameter also froze the head that was already in place.",
+        hint=f"afterwards switch the head back on: net.{head_attr}.requires_grad_(True)",
+    )
+    require(
+        not base_trainable,
+        expected="every tensor of the base frozen",
+        found=f"{len(base_trainable)} of {base_total} base tensors still trainable: {short_list(base_trainable)}",
+        why="feature extraction keeps all of the base's pretrained weights fixed.",
+        hint="loop over net.named_parameters() and set requires_grad = False for every name "
+        f"that does not start with '{prefix}'",
+    )
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def check_counts(net: nn.Module, num_trainable, num_frozen) -> None:
+    """``num_trainable`` / ``num_frozen`` are the numbers of trainable / frozen parameters of ``net``."""
+    trainable, frozen = count_parameters(net)
+    for name, value in (("num_trainable", num_trainable), ("num_frozen", num_frozen)):
+        require(
+            _is_int(value),
+            expected=f"{name} as a plain Python int",
+            found=f"{value!r} of type {type(value).__name__}",
+            why="a parameter count is a whole number; sum(p.numel() for p in ...) gives an int.",
+            hint="if you have a tensor, use .item(); do not divide or round",
+        )
+    tensors = (sum(1 for p in net.parameters() if p.requires_grad),
+               sum(1 for p in net.parameters() if not p.requires_grad))
+    if (num_trainable, num_frozen) == tensors and tensors != (trainable, frozen):
+        raise fail(
+            expected=f"num_trainable={trainable:,}, num_frozen={frozen:,} (numbers)",
+            found=f"num_trainable={num_trainable}, num_frozen={num_frozen} (tensors)",
+            why="each parameter tensor holds many numbers (a 512 x 5 weight holds 2,560). Counting "
+            "the tensors says how many arrays there are, not how many numbers the optimizer trains.",
+            hint="sum(p.numel() for p in net.parameters() if p.requires_grad)",
+        )
+    if (num_trainable, num_frozen) == (frozen, trainable) and trainable != frozen:
+        raise fail(
+            expected=f"num_trainable={trainable:,}, num_frozen={frozen:,}",
+            found=f"num_trainable={num_trainable:,}, num_frozen={num_frozen:,}",
+            why="the two counts are swapped: trainable parameters have requires_grad == True.",
+        )
+    total = trainable + frozen
+    if total in (num_trainable, num_frozen) and total not in (trainable, frozen):
+        which = "num_trainable" if num_trainable == total else "num_frozen"
+        raise fail(
+            expected=f"num_trainable={trainable:,}, num_frozen={frozen:,}",
+            found=f"{which}={total:,}, every parameter of the network",
+            why="count only the parameters whose requires_grad matches: the trainable ones for "
+            "num_trainable, the others for num_frozen.",
+            hint="add `if p.requires_grad` (or `if not p.requires_grad`) to the sum",
+        )
+    require(
+        num_trainable == trainable,
+        expected=f"num_trainable={trainable:,}",
+        found=f"num_trainable={num_trainable:,}",
+        why="the trainable parameters are those with requires_grad == True; with only the head "
+        "trainable that is the head's weights plus its biases.",
+        hint="sum(p.numel() for p in net.parameters() if p.requires_grad)",
+    )
+    require(
+        num_frozen == frozen,
+        expected=f"num_frozen={frozen:,}",
+        found=f"num_frozen={num_frozen:,}",
+        why="the frozen parameters are those with requires_grad == False: the whole base.",
+        hint="sum(p.numel() for p in net.parameters() if not p.requires_grad)",
+    )
+
+
+# --- choosing a strategy -----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Case:
+    """One situation and the strategy the notebook's rules give for it."""
+
+    num_images: int
+    domain_similarity: str
+    same_input_type: bool
+    story: str = ""
+
+    @property
+    def args(self) -> tuple[int, str, bool]:
+        return self.num_images, self.domain_similarity, self.same_input_type
+
+    def call(self) -> str:
+        return f"choose_strategy({self.num_images!r}, {self.domain_similarity!r}, {self.same_input_type!r})"
+
+
+def reference_strategy(num_images: int, domain_similarity: str, same_input_type: bool) -> str:
+    """The notebook's rules (used to build test cases and explain mistakes)."""
+    if not same_input_type or domain_similarity == "none" or num_images >= SOURCE_SIZE:
+        return "don't transfer"
+    small = num_images < SMALL_DATA
+    if domain_similarity == "high":
+        return "feature extraction" if small else "partial fine-tuning"
+    return "partial fine-tuning" if small else "full fine-tuning"
+
+
+def rule_for(case: Case) -> str:
+    """The rule of the notebook that decides ``case``, in words."""
+    n, sim, same = case.args
+    if not same:
+        return ("rule 1: the input types differ (same_input_type=False), so the pretrained filters "
+                "have nothing to look at - don't transfer, whatever the data size.")
+    if sim == "none":
+        return ("rule 2: domain_similarity='none' means not even low-level features (edges, "
+                "textures) are shared - don't transfer.")
+    if n >= SOURCE_SIZE:
+        return (f"rule 3: {n:,} images is as much as the source task has (about 1.3 million), so "
+                "there is no data advantage to borrow - don't transfer, train from scratch.")
+    size = f"{n:,} < {SMALL_DATA:,} images is small data" if n < SMALL_DATA else \
+        f"{n:,} >= {SMALL_DATA:,} images is enough data to adapt more layers"
+    return f"rule 4: {size}, and domain_similarity={sim!r} -> {reference_strategy(*case.args)!r}."
+
+
+def _outcome(fn: Callable, case: Case):
+    try:
+        return fn(*case.args), None
+    except Exception as exc:  # noqa: BLE001 - the student's code may raise anything
+        return None, f"{type(exc).__name__}: {exc}"
+
+
+def check_choose_strategy(fn, cases: Iterable[Case]) -> int:
+    """``fn`` gives the notebook's strategy for every case; returns how many cases passed."""
+    require(
+        callable(fn),
+        expected="choose_strategy, a function",
+        found=f"{fn!r} of type {type(fn).__name__}",
+        why="the test calls choose_strategy(num_images, domain_similarity, same_input_type).",
+        hint="def choose_strategy(num_images, domain_similarity, same_input_type): ...",
+    )
+    passed = 0
+    for case in cases:
+        result, error = _outcome(fn, case)
+        expected = reference_strategy(*case.args)
+        label = f"{case.call()}" + (f"  ({case.story})" if case.story else "")
+        require(
+            error is None,
+            expected=f"{label} to return {expected!r}",
+            found=f"it raised {error}",
+            why="the function must answer every situation in the rules, without raising.",
+            hint="check the arguments in this order: (num_images, domain_similarity, same_input_type)",
+        )
+        require(
+            isinstance(result, str) and result in STRATEGIES,
+            expected=f"one of the four strings {', '.join(repr(s) for s in STRATEGIES)}",
+            found=f"{label} returned {result!r}",
+            why="the graders compare exact strings; spelling, case and the hyphen in "
+            "'fine-tuning' matter.",
+            hint="copy the strings from the STRATEGIES tuple given above the exercise",
+        )
+        require(
+            result == expected,
+            expected=f"{label} -> {expected!r}",
+            found=repr(result),
+            why=rule_for(case),
+            hint="check the rules in the order the notebook gives them; the first that applies decides",
+        )
+        passed += 1
+    return passed
+
+
+#: The cases the visible test runs: the examples of the notebook.
+EXAMPLE_CASES = (
+    Case(300, "high", True, "a few hundred food photos"),
+    Case(300, "low", True, "factory defects: 5 classes, a few hundred photos of metal parts"),
+    Case(20_000, "low", True, "20,000 chest X-rays"),
+    Case(20_000, "high", True, "20,000 photos of dog breeds"),
+    Case(5_000, "high", False, "5,000 rows of a spreadsheet"),
+)
