@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -33,11 +34,19 @@ def _failure_reason(output: str) -> str:
     return lines[-1][:300] if lines else "nbgrader failed without output"
 
 
-def autograde_one(course_dir: Path, assignment: str, student: str) -> GradingRun:
-    """``nbgrader autograde ASSIGNMENT --student STUDENT``; a failure is reported, not raised."""
+def autograde_one(course_dir: Path, assignment: str, student: str, *extra_args: str,
+                  timeout: float | None = None, env: dict[str, str] | None = None) -> GradingRun:
+    """``nbgrader autograde ASSIGNMENT --student STUDENT``; a failure is reported, not raised.
+
+    ``timeout`` bounds the whole submission (nbgrader and its kernel are killed after it).
+    """
     start = time.perf_counter()
-    proc = nbgrader(course_dir, "autograde", assignment, f"--student={student}", "--force",
-                    check=False)
+    try:
+        proc = nbgrader(course_dir, "autograde", assignment, f"--student={student}", "--force",
+                        *extra_args, check=False, timeout=timeout, env=env)
+    except subprocess.TimeoutExpired:
+        return GradingRun(student, assignment, False, time.perf_counter() - start,
+                          f"grading took longer than {timeout:g} s and was stopped")
     seconds = time.perf_counter() - start
     output = proc.stdout + proc.stderr
     failed = proc.returncode != 0 or "There was an error processing assignment" in output
