@@ -1,0 +1,178 @@
+"""Do the Concepts checks accept right answers and teach on wrong ones?"""
+
+import pytest
+import torch
+import torchvision
+from torch import nn
+
+from tlcourse.checks import CheckFailed
+from tlcourse.checks.concepts import (EXAMPLE_CASES, SMALL_DATA, SOURCE_SIZE, STRATEGIES, Case,
+                                      check_choose_strategy, check_counts,
+                                      check_only_head_trainable, count_parameters,
+                                      reference_strategy)
+
+
+@pytest.fixture
+def net():
+    torch.manual_seed(0)
+    net = torchvision.models.resnet18(weights=None)
+    net.fc = nn.Linear(512, 5)
+    return net
+
+
+def freeze_base(net):
+    for name, param in net.named_parameters():
+        param.requires_grad = name.startswith("fc.")
+    return net
+
+
+# --- freezing and counting ---------------------------------------------------------------
+
+def test_counts_of_a_frozen_resnet18_with_a_five_class_head(net):
+    freeze_base(net)
+    assert count_parameters(net) == (512 * 5 + 5, 11_176_512)
+    check_only_head_trainable(net)
+    check_counts(net, 2565, 11_176_512)
+
+
+def test_freezing_all_then_unfreezing_the_head_passes(net):
+    net.requires_grad_(False)
+    net.fc.requires_grad_(True)
+    check_only_head_trainable(net)
+
+
+def test_nothing_frozen_is_explained(net):
+    with pytest.raises(CheckFailed, match="all 60 base tensors still trainable"):
+        check_only_head_trainable(net)
+
+
+def test_head_frozen_too_is_explained(net):
+    net.requires_grad_(False)
+    with pytest.raises(CheckFailed, match=r"frozen head tensors: fc.weight, fc.bias(.|\n)*requires_grad_\(True\)"):
+        check_only_head_trainable(net)
+
+
+def test_part_of_the_base_left_trainable_is_named(net):
+    freeze_base(net)
+    net.layer4.requires_grad_(True)
+    with pytest.raises(CheckFailed, match="15 of 60 base tensors still trainable: layer4.0.conv1.weight"):
+        check_only_head_trainable(net)
+
+
+def test_counts_computed_another_way_pass(net):
+    freeze_base(net)
+    trainable = int(sum(p.numel() for p in net.fc.parameters()))
+    frozen = int(torch.tensor([p.numel() for n, p in net.named_parameters() if not n.startswith("fc")]).sum().item())
+    check_counts(net, trainable, frozen)
+
+
+@pytest.mark.parametrize("values, words", [
+    ((2, 60), "tensors"),                       # len(...) instead of numel
+    ((11_176_512, 2565), "swapped"),
+    ((11_179_077, 11_176_512), "every parameter of the network"),
+    ((2565, 11_179_077), "num_frozen=11,179,077, every parameter"),
+    ((2560, 11_176_512), "num_trainable=2,565(.|\n)*weights plus its biases"),
+    ((2565, 11_176_000), "num_frozen=11,176,512"),
+    ((2565.0, 11_176_512), "plain Python int"),
+    ((torch.tensor(2565), 11_176_512), "type Tensor"),
+    ((True, 11_176_512), "type bool"),
+])
+def test_wrong_counts_are_explained(net, values, words):
+    freeze_base(net)
+    with pytest.raises(CheckFailed, match=words):
+        check_counts(net, *values)
+
+
+# --- choosing a strategy -----------------------------------------------------------------
+
+def solution(num_images, domain_similarity, same_input_type):
+    if not same_input_type or domain_similarity == "none" or num_images >= 1_000_000:
+        return "don't transfer"
+    if num_images < 1_000:
+        return "feature extraction" if domain_similarity == "high" else "partial fine-tuning"
+    return "partial fine-tuning" if domain_similarity == "high" else "full fine-tuning"
+
+
+def table_solution(num_images, domain_similarity, same_input_type):
+    """The same rules written as a lookup table (an equivalent answer)."""
+    if same_input_type and domain_similarity in ("high", "low") and num_images < 10**6:
+        size = "small" if num_images < 1000 else "large"
+        return {("small", "high"): "feature extraction", ("small", "low"): "partial fine-tuning",
+                ("large", "high"): "partial fine-tuning", ("large", "low"): "full fine-tuning"}[
+            size, domain_similarity]
+    return "don't transfer"
+
+
+ALL_CASES = [Case(n, s, same) for n in (1, 300, 999, 1000, 20_000, 999_999, 1_000_000, 14_000_000)
+             for s in ("high", "low", "none") for same in (True, False)]
+
+
+def test_the_reference_rules_on_the_notebooks_examples():
+    expected = ["feature extraction", "partial fine-tuning", "full fine-tuning", "partial fine-tuning",
+                "don't transfer"]
+    assert [reference_strategy(*c.args) for c in EXAMPLE_CASES] == expected
+    assert {reference_strategy(*c.args) for c in ALL_CASES} == set(STRATEGIES)
+    assert (SMALL_DATA, SOURCE_SIZE) == (1_000, 1_000_000)
+
+
+@pytest.mark.parametrize("fn", [solution, table_solution])
+def test_equivalent_answers_pass_every_case(fn):
+    assert check_choose_strategy(fn, ALL_CASES) == len(ALL_CASES)
+
+
+def test_not_a_function_is_explained():
+    with pytest.raises(CheckFailed, match="a function"):
+        check_choose_strategy("feature extraction", EXAMPLE_CASES)
+
+
+def test_an_exception_is_reported_with_the_call():
+    def crashes(num_images, domain_similarity, same_input_type):
+        return {"high": "feature extraction"}[domain_similarity]
+    with pytest.raises(CheckFailed, match=r"choose_strategy\(300, 'low', True\)(.|\n)*raised KeyError"):
+        check_choose_strategy(crashes, EXAMPLE_CASES)
+
+
+def test_misspelt_strategy_is_explained():
+    def misspelt(num_images, domain_similarity, same_input_type):
+        return solution(num_images, domain_similarity, same_input_type).replace("fine-tuning", "fine tuning")
+    with pytest.raises(CheckFailed, match=r"returned 'partial fine tuning'(.|\n)*hyphen"):
+        check_choose_strategy(misspelt, EXAMPLE_CASES)
+
+
+def test_ignoring_the_domain_names_rule_4():
+    def size_only(num_images, domain_similarity, same_input_type):
+        if not same_input_type:
+            return "don't transfer"
+        return "feature extraction" if num_images < 1000 else "full fine-tuning"
+    with pytest.raises(CheckFailed, match=r"choose_strategy\(300, 'low', True\)(.|\n)*'partial fine-tuning'"
+                       r"(.|\n)*rule 4: 300 < 1,000 images is small data"):
+        check_choose_strategy(size_only, EXAMPLE_CASES)
+
+
+def test_forgetting_the_input_type_names_rule_1():
+    def no_input_rule(num_images, domain_similarity, same_input_type):
+        return solution(num_images, domain_similarity, True)
+    with pytest.raises(CheckFailed, match=r"spreadsheet(.|\n)*rule 1: the input types differ"):
+        check_choose_strategy(no_input_rule, EXAMPLE_CASES)
+
+
+def test_off_by_one_threshold_names_the_boundary():
+    def off_by_one(num_images, domain_similarity, same_input_type):
+        return solution(num_images + 1 if num_images == 999 else num_images, domain_similarity, same_input_type)
+    with pytest.raises(CheckFailed, match=r"choose_strategy\(999, 'high', True\) -> 'feature extraction'"
+                       r"(.|\n)*999 < 1,000 images is small data"):
+        check_choose_strategy(off_by_one, ALL_CASES)
+
+
+def test_huge_target_set_names_rule_3():
+    def always_transfer(num_images, domain_similarity, same_input_type):
+        return solution(min(num_images, 999_999), domain_similarity, same_input_type)
+    with pytest.raises(CheckFailed, match=r"rule 3: 1,000,000 images is as much as the source task"):
+        check_choose_strategy(always_transfer, ALL_CASES)
+
+
+def test_no_shared_features_names_rule_2():
+    def none_is_low(num_images, domain_similarity, same_input_type):
+        return solution(num_images, "low" if domain_similarity == "none" else domain_similarity, same_input_type)
+    with pytest.raises(CheckFailed, match=r"rule 2: domain_similarity='none'"):
+        check_choose_strategy(none_is_low, ALL_CASES)
