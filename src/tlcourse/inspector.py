@@ -175,6 +175,7 @@ class ParameterInspector:
         self.summary = summarize(model)
         self.widget = None
         self._parts: dict[str, Any] = {}
+        self._shown_in: int | None = None
 
     @property
     def trainable(self) -> int:
@@ -233,11 +234,29 @@ class ParameterInspector:
         """Show the inspector: the widget in a live kernel, text copies elsewhere."""
         from .quiz.display import publish
 
-        publish(self.text(), None, self.html(), self.make_widget)
+        self._shown_in = _execution_count()
+        publish(self.text(), None, self.html(), lambda: self.widget or self.make_widget())
+
+    def _ipython_display_(self) -> None:
+        """Shown as a cell's last value: skip it when ``inspect()`` already showed it in this
+        cell (no duplicate), else show another view of the same widget."""
+        if self._shown_in is not None and self._shown_in == _execution_count():
+            return
+        self.display()
 
     def __repr__(self) -> str:
         return (f"ParameterInspector({self.summary.model_name}: trainable={self.trainable:,}, "
                 f"frozen={self.frozen:,})")
+
+
+def _execution_count() -> int | None:
+    """The running cell's execution count in IPython, else None."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return None
+    shell = get_ipython()
+    return None if shell is None else shell.execution_count
 
 
 def inspect(model: Any) -> ParameterInspector:

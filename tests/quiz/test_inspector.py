@@ -188,3 +188,22 @@ def test_a_hundred_layer_torch_model():
     report = ParameterInspector(net)
     assert len(report.summary.rows) == 100
     assert report.trainable == report.frozen == 50 * (32 * 32 + 32)
+
+
+def test_a_last_line_inspect_is_not_shown_twice(monkeypatch):
+    shown = []
+
+    class Shell:
+        execution_count = 4
+        kernel = object()
+
+    shell = Shell()
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    monkeypatch.setattr("IPython.get_ipython", lambda: shell)
+    monkeypatch.setattr("IPython.display.display", lambda data, raw: shown.append(data))
+    report = inspect(small_net())
+    report._ipython_display_()  # IPython's displayhook, same cell
+    assert len(shown) == 1
+    shell.execution_count = 5  # `report` alone in a later cell: the same widget again
+    report._ipython_display_()
+    assert len(shown) == 2 and shown[1][WIDGET_MIME] == shown[0][WIDGET_MIME]
