@@ -54,7 +54,7 @@ class JupyterLab:
 
     def url(self, notebook: str) -> str:
         """The address that opens ``notebook`` (relative to the root) in JupyterLab."""
-        return f"{self.base_url}/lab/tree/{notebook}?token={self.token}"
+        return f"{self.base_url}/lab/tree/{notebook}?reset&token={self.token}"
 
     def _environment(self) -> dict[str, str]:
         folders = {"JUPYTER_CONFIG_DIR": "config", "JUPYTER_RUNTIME_DIR": "runtime",
@@ -161,16 +161,18 @@ class NotebookPage:
         self.page = page
         self.lab = lab
         self.shots = shots
+        self.panel_id = ""
 
     def open(self, notebook: str, cells: int, timeout_ms: int = 90_000) -> None:
         """Open ``notebook`` and wait until it shows all ``cells`` and its kernel is idle."""
         self.page.goto(self.lab.url(notebook), timeout=timeout_ms)
         self.page.wait_for_function(JS_READY, timeout=timeout_ms)
         self.page.wait_for_function(f"() => ({JS_CELL_COUNT})() === {cells}", timeout=timeout_ms)
+        self.panel_id = self.page.evaluate("() => window.jupyterapp.shell.currentWidget.id")
 
     def cell(self, index: int):
-        """The DOM of cell ``index``."""
-        return self.page.locator(".jp-Notebook .jp-Cell").nth(index)
+        """The DOM of cell ``index`` of this notebook (other open notebooks are ignored)."""
+        return self.page.locator(f"[id='{self.panel_id}'] .jp-Notebook .jp-Cell").nth(index)
 
     def run(self, index: int, timeout_ms: int = 120_000) -> dict:
         """Run one cell the way Ctrl+Enter does, then wait for the kernel to be idle again."""

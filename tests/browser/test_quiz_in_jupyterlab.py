@@ -241,7 +241,10 @@ def test_quizzes_and_inspector_in_a_generated_notebook(notebook_page):
     quiz = load("foodvision_head")
     nb.open("quiz_check.ipynb", cells=len(notebook.cells))
     nb.shot("0-opened")
-    for index, name in quiz_cells(notebook).items():
+    # Once the real student notebook has its quiz cells, that test clicks every group;
+    # here one group is then enough to prove the mechanics (and saves a minute).
+    groups = quiz_cells(notebook).items()
+    for index, name in list(groups)[:1] if student_notebook_is_wired() else groups:
         run_clean(nb, index)
         answer_group(nb, index, quiz.group(name), f"{index}-{name}")
     for index in (4, 5, 6):
