@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import os
 import subprocess
 import sys
 import time
@@ -49,9 +50,40 @@ def autograde_one(course_dir: Path, assignment: str, student: str, *extra_args: 
                           f"grading took longer than {timeout:g} s and was stopped")
     seconds = time.perf_counter() - start
     output = proc.stdout + proc.stderr
+    if "No notebooks were matched" in output or "No notebooks found" in output:
+        # Nothing of this assignment was submitted: nbgrader stops without recording the
+        # student at all. Record the empty submission so every notebook scores 0.
+        record_empty_submission(course_dir, assignment, student, *extra_args)
+        return GradingRun(student, assignment, False, seconds,
+                          f"no notebook of {assignment} in the submission: recorded as 0 points")
     failed = proc.returncode != 0 or "There was an error processing assignment" in output
     return GradingRun(student, assignment, not failed, seconds,
                       _failure_reason(output) if failed else "")
+
+
+def gradebook_url(course_dir: Path, *extra_args: str) -> str:
+    """The gradebook nbgrader uses for this course directory (and these arguments)."""
+    for arg in extra_args:
+        if arg.startswith("--CourseDirectory.db_url="):
+            return arg.split("=", 1)[1]
+    if os.environ.get("TLCOURSE_GRADEBOOK_URL"):
+        return os.environ["TLCOURSE_GRADEBOOK_URL"]
+    return f"sqlite:///{(course_dir / 'gradebook.db').resolve()}"
+
+
+def record_empty_submission(course_dir: Path, assignment: str, student: str, *extra_args: str) -> None:
+    """A submission without notebooks, through nbgrader's own gradebook API: it scores 0."""
+    import warnings
+
+    from nbgrader.api import Gradebook
+
+    from autograder.course import course_id
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SQLAlchemy chatter from inside nbgrader's API
+        with Gradebook(gradebook_url(course_dir, *extra_args), course_id(course_dir)) as gb:
+            gb.update_or_create_student(student)
+            gb.update_or_create_submission(assignment, student)
 
 
 def autograde_all(course_dir: Path, pairs: list[tuple[str, str]], echo=print) -> list[GradingRun]:

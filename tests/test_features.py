@@ -140,3 +140,18 @@ def test_head_trained_on_cached_features_matches_end_to_end_training(dataset, ca
             nn.functional.cross_entropy(model(inputs), y).backward()
             opt.step()
     assert torch.allclose(net.fc.weight, cached_head.weight, atol=1e-6)
+
+
+def test_training_a_head_leaves_frozen_batch_norm_statistics_alone():
+    from tlcourse.engine import train_epoch
+
+    net = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.AdaptiveAvgPool2d(1), nn.Flatten(),
+                        nn.Linear(4, 2))
+    net[0].requires_grad_(False)
+    net[1].requires_grad_(False)
+    before = net[1].running_mean.clone()
+    data = [(torch.randn(8, 3, 16, 16) + 3, torch.randint(0, 2, (8,)))]
+    train_epoch(net, data, nn.CrossEntropyLoss(), torch.optim.SGD(net[4].parameters(), lr=0.1),
+                torch.device("cpu"))
+    assert torch.equal(net[1].running_mean, before)
+    assert net[4].training and not net[1].training

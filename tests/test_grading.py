@@ -100,8 +100,14 @@ def test_a_broken_notebook_is_reported_by_name_and_the_others_are_graded(graded)
     _, grades, runs = graded
     assert not runs["broken"].ok
     assert "foodvision_head" in runs["broken"].reason or "JSON" in runs["broken"].reason
-    assert all(run.ok for sid, run in runs.items() if sid != "broken")
+    assert all(run.ok for sid, run in runs.items() if sid not in ("broken", "missing"))
     assert grades[("reference", FOOD)] == (10, 10)
+
+
+def test_a_missing_notebook_is_reported_and_scores_zero(graded):
+    _, grades, runs = graded
+    assert "recorded as 0" in runs["missing"].reason
+    assert grades[("missing", FOOD)] == (0, 10)
 
 
 def test_feedback_names_the_mistake(graded):

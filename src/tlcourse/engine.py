@@ -54,10 +54,25 @@ def evaluate_accuracy(net: nn.Module, data_iter, device: torch.device | None = N
     return correct / max(seen, 1)
 
 
+def train_mode(net: nn.Module) -> nn.Module:
+    """``net.train()``, except that frozen batch-norm layers stay in eval mode.
+
+    A frozen layer must not change, but batch norm updates its running statistics
+    (buffers, not parameters) in train mode whatever ``requires_grad`` says.
+    """
+    net.train()
+    for module in net.modules():
+        params = list(module.parameters(recurse=False))
+        if isinstance(module, nn.modules.batchnorm._BatchNorm) and params and \
+                not any(p.requires_grad for p in params):
+            module.eval()
+    return net
+
+
 def train_epoch(net: nn.Module, train_iter, loss, optimizer, device: torch.device,
                 desc: str = "train") -> tuple[float, float]:
     """One pass over ``train_iter``; returns mean loss and accuracy."""
-    net.train()
+    train_mode(net)
     total_loss = correct = seen = 0.0
     for X, y in _progress(train_iter, desc, total=len(train_iter)):
         X, y = X.to(device), y.to(device)

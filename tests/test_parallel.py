@@ -1,0 +1,76 @@
+"""Does grading with two workers give exactly the grades serial nbgrader gives?"""
+
+import shutil
+
+import pytest
+from nbgrader.api import Gradebook
+
+from autograder.course import course_id
+from autograder.demo import prepare_course
+from autograder.demo_class import CLASS
+from autograder.grading import autograde_all
+from autograder.parallel import autograde_parallel
+from autograder.submissions import Student
+
+pytestmark = pytest.mark.slow
+FOOD = "02_foodvision_head"
+
+STUDENTS = CLASS + [
+    Student("five_classes", edits={FOOD: {"ex3_new_layer": "new_layer = torch.nn.Linear(512, 5)"}}),
+    Student("all_params", edits={FOOD: {"ex5_optimizer": "optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)"}}),
+    Student("missing", missing=(FOOD,)),
+]
+
+
+def cell_scores(course) -> dict:
+    """Every graded cell's score of every submission, read from the gradebook."""
+    scores = {}
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}", course_id()) as gb:
+        for assignment in gb.assignments:
+            for sub in gb.assignment_submissions(assignment.name):
+                for nb in sub.notebooks:
+                    for grade in nb.grades:
+                        scores[(sub.student_id, assignment.name, nb.name, grade.name)] = grade.score
+    return scores
+
+
+@pytest.fixture(scope="module")
+def courses(tmp_path_factory):
+    root = tmp_path_factory.mktemp("parallel")
+    serial = prepare_course(root / "serial", STUDENTS)
+    parallel = root / "parallel"
+    shutil.copytree(serial, parallel)
+    pairs = [(s.id, FOOD) for s in STUDENTS]
+    serial_runs = autograde_all(serial, pairs, echo=lambda *a, **k: None)
+    lines = []
+    parallel_runs = autograde_parallel(parallel, pairs, jobs=2, echo=lambda line, **k: lines.append(line))
+    return serial, parallel, serial_runs, parallel_runs, lines
+
+
+def test_same_scores_cell_by_cell_as_serial_nbgrader(courses):
+    serial, parallel, *_ = courses
+    expected = cell_scores(serial)
+    assert len(expected) >= 5 * len(STUDENTS) - 5  # every graded cell of every submission
+    assert cell_scores(parallel) == expected
+
+
+def test_every_submission_graded_without_database_lock_errors(courses):
+    *_, serial_runs, parallel_runs, _ = courses
+    assert [r.ok for r in parallel_runs] == [r.ok for r in serial_runs] == [True] * len(STUDENTS)
+    assert not any("locked" in r.reason for r in parallel_runs)
+
+
+def test_progress_shows_every_submission_with_its_time(courses):
+    *_, lines = courses
+    assert len(lines) == len(STUDENTS)
+    assert lines[-1].lstrip().startswith(f"[{'#' * 24}] {len(STUDENTS)}/{len(STUDENTS)}")
+    assert all(" s  " in line for line in lines)
+
+
+def test_a_submission_that_runs_too_long_is_stopped_and_reported(tmp_path):
+    stuck = Student("stuck", edits={FOOD: {"ex1_in_features": "while True:\n    pass"}})
+    course = prepare_course(tmp_path / "course", [stuck])
+    [run] = autograde_parallel(course, [("stuck", FOOD)], jobs=2, timeout=15, echo=lambda *a, **k: None)
+    assert not run.ok
+    assert "longer than 15 s" in run.reason
+    assert run.seconds < 60
