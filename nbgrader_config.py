@@ -11,7 +11,7 @@ from nbgrader.converters import Autograde, GenerateAssignment
 from nbgrader.preprocessors import Execute
 from nbgrader.validator import Validator
 
-from tlcourse.nbgrader_ext import ColabSetup, StderrIsNotFailure
+from tlcourse.nbgrader_ext import ColabSetup, FlagTampering, GradingExecute, StderrIsNotFailure
 
 c = get_config()  # noqa: F821 - provided by nbgrader's config loader
 
@@ -45,10 +45,28 @@ def _defaults(converter, name):
     return list(converter.class_traits()[name].default())
 
 
-_autograde = _defaults(Autograde, "autograde_preprocessors")
-_autograde.insert(_autograde.index(Execute) + 1, StderrIsNotFailure)
-c.Autograde.autograde_preprocessors = _autograde
-c.Validator.preprocessors = _defaults(Validator, "preprocessors") + [StderrIsNotFailure]
+def _with_grading_execute(preprocessors):
+    """Execute replaced by GradingExecute (limited kernels); StderrIsNotFailure and
+    FlagTampering (graded cells that ran after code rebinding what tests use score 0,
+    with the reason) right after it."""
+    at = preprocessors.index(Execute)
+    return preprocessors[:at] + [GradingExecute, StderrIsNotFailure, FlagTampering] + preprocessors[at + 1:]
+
+
+c.Autograde.autograde_preprocessors = _with_grading_execute(_defaults(Autograde, "autograde_preprocessors"))
+c.Validator.preprocessors = _with_grading_execute(_defaults(Validator, "preprocessors"))
+
+# Student code runs in kernels with limits (tlcourse.nbgrader_ext.LimitedKernelManager):
+# a runaway allocation raises MemoryError in that kernel, an interrupt-proof loop is
+# killed after its CPU budget, and the gradebook's address never reaches the kernel.
+c.LimitedKernelManager.memory = os.environ.get("TLCOURSE_KERNEL_MEMORY", "4G")
+c.LimitedKernelManager.cpu_seconds = int(os.environ.get("TLCOURSE_KERNEL_CPU_SECONDS", "900"))
+# A cell's recorded output stops after 1 MB (errors are always kept); nbgrader's own
+# LimitOutput then keeps at most 1000 lines.
+c.GradingExecute.max_output_bytes = 1_000_000
+# A deleted test cell is put back from the gradebook and run, instead of silently
+# losing its points.
+c.OverwriteCells.add_missing_cells = True
 
 # Student notebooks start with a Colab setup cell written from pyproject.toml.
 c.GenerateAssignment.preprocessors = [ColabSetup] + _defaults(GenerateAssignment, "preprocessors")

@@ -1,0 +1,176 @@
+"""The submission corpus: every case is a student notebook, its expected score and why.
+
+A case starts from the released student notebook with the instructor's solutions
+filled in (``solves=True``) or left blank, replaces answer cells by grade_id
+(``edits``), and may then post-process the written file (``transform``, see
+tamper.py). ``score`` is what real nbgrader must give; ``graded=False`` means
+nbgrader must refuse the file and say why (``reason_contains``), while every
+other student is still graded. ``feedback`` lists phrases the generated feedback
+must show, so a student learns which mistake cost the points.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from tests.corpus import tamper
+
+FOOD = "02_foodvision_head"
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    assignment: str
+    score: float
+    why: str
+    edits: dict = field(default_factory=dict)
+    solves: bool = True
+    transform: object = None
+    missing: bool = False
+    graded: bool = True
+    reason_contains: str = ""
+    feedback: tuple = ()
+
+
+# FoodVision head challenge: ex1 in_features 1, ex2 freeze 2, ex3 new layer 2,
+# ex4 head in place 2, ex5 optimizer 3 - 10 points.
+WRONG_LAYER = "num_classes = 7\nnew_layer = torch.nn.Linear(1000, num_classes)\nnew_layer"
+
+FOOD_CASES = [
+    # --- correct answers in other styles: full marks --------------------------------------
+    Case("food_reference", FOOD, 10, "the instructor's solutions"),
+    Case("food_keywords", FOOD, 10, "keyword arguments and a literal 0.001",
+         edits={"ex3_new_layer": "new_layer = torch.nn.Linear(in_features=in_features, out_features=7)",
+                "ex5_optimizer": "optimizer = torch.optim.Adam(params=net.fc.parameters(), lr=0.001)"}),
+    Case("food_module_api", FOOD, 10, "requires_grad_(False) on the module, shape read from the weight, nn.Linear(512, 7)",
+         edits={"ex1_in_features": "in_features = net.fc.weight.shape[1]",
+                "ex2_freeze": "net.requires_grad_(False)",
+                "ex3_new_layer": "new_layer = nn.Linear(512, 7)"}),
+    Case("food_filter_trainable", FOOD, 10, "the optimizer takes the parameters that still need gradients",
+         edits={"ex5_optimizer": "optimizer = torch.optim.Adam(\n"
+                "    [p for p in net.parameters() if p.requires_grad], lr=1e-3)"}),
+    Case("food_explicit_tensors", FOOD, 10, "setattr for the head, the optimizer over the two named tensors",
+         edits={"ex4_replace_head": "setattr(net, 'fc', new_layer)",
+                "ex5_optimizer": "optimizer = torch.optim.Adam([new_layer.weight, new_layer.bias], lr=1e-3)"}),
+    Case("food_torch_warnings", FOOD, 10,
+         "right answers; a forward hook calls a deprecated torch API, so torch's FutureWarning reaches "
+         "the stderr of the test cells that run the network - it must cost nothing",
+         edits={"ex4_replace_head": "import warnings\nwarnings.simplefilter('always')\nnet.fc = new_layer\n"
+                "net.register_forward_hook(lambda m, i, o: torch.cuda.amp.autocast(enabled=False) and None)"},
+         feedback=("[stderr]", "deprecated")),
+    Case("food_extra_cells", FOOD, 10, "extra cells of the student's own (prints, a plot of nothing) change nothing",
+         transform=tamper.insert_cell_before("ex3_new_layer", "print(net.fc)\nprint(sum(p.numel() for p in net.parameters()))")),
+    # --- the mistakes students make: partial marks, feedback names the mistake --------------
+    Case("food_linear_1000_7", FOOD, 3,
+         "Linear(1000, 7): ex3 fails; ex4's hidden forward pass and ex5's training step fail on the shape; ex1 + ex2 = 3",
+         edits={"ex3_new_layer": WRONG_LAYER}, feedback=("not the 1000 ImageNet scores",)),
+    Case("food_linear_512_5", FOOD, 6,
+         "Linear(512, 5): ex3 fails and ex4's hidden test wants 7 outputs; ex1 + ex2 + ex5 = 6",
+         edits={"ex3_new_layer": "num_classes = 5\nnew_layer = torch.nn.Linear(in_features, num_classes)"},
+         feedback=("FoodVision-7 has 7 classes",)),
+    Case("food_head_frozen", FOOD, 5,
+         "freezes after attaching the head: ex4 (head frozen) and ex5 (a step cannot change it) fail; 1 + 2 + 2",
+         edits={"ex4_replace_head": "net.fc = new_layer\nfor p in net.parameters():\n    p.requires_grad = False"},
+         feedback=("a frozen head cannot learn",)),
+    Case("food_base_trainable", FOOD, 6,
+         "never freezes the base: ex2 and ex4 (base frozen) fail; ex5 only checks the optimizer, right; 1 + 2 + 3",
+         edits={"ex2_freeze": "pass"}, feedback=("still trainable",)),
+    Case("food_optimizer_all", FOOD, 7, "Adam over every parameter of the network: ex5 fails",
+         edits={"ex5_optimizer": "lr = 1e-3\noptimizer = torch.optim.Adam(net.parameters(), lr=lr)"},
+         feedback=("including base tensors",)),
+    Case("food_swapped_args", FOOD, 3, "Linear(7, 512): ex3, ex4 and ex5 fail (wrong shapes); 1 + 2",
+         edits={"ex3_new_layer": "new_layer = torch.nn.Linear(7, 512)"}, feedback=("swapped",)),
+    Case("food_out_features", FOOD, 2,
+         "reads the OLD head's out_features (1000): ex1 fails and the 1000 carries into ex3-ex5; only ex2",
+         edits={"ex1_in_features": "in_features = net.fc.out_features"}, feedback=("OLD head's out_features",)),
+    Case("food_sgd", FOOD, 7, "SGD instead of Adam: ex5 fails",
+         edits={"ex5_optimizer": "optimizer = torch.optim.SGD(net.fc.parameters(), lr=1e-3)"},
+         feedback=("torch.optim.Adam",)),
+    Case("food_optimizer_too_early", FOOD, 7,
+         "builds the optimizer before replacing the head, so it holds the old head's tensors: ex5 fails",
+         edits={"ex4_replace_head": "optimizer = torch.optim.Adam(net.fc.parameters(), lr=1e-3)\nnet.fc = new_layer",
+                "ex5_optimizer": "lr = 1e-3"},
+         feedback=("no longer net.fc",)),
+    Case("food_fake_in_features", FOOD, 3,
+         "Linear(1000, 7) relabelled in_features = 512: the visible check is fooled, the hidden forward "
+         "pass is not; same score as the plain mistake",
+         edits={"ex3_new_layer": WRONG_LAYER + "\nnew_layer.in_features = 512"}),
+    Case("food_blank_ex1", FOOD, 5,
+         "ex1 left blank: NameError in ex1, ex3 and ex4; ex5 holds the old head's parameters, which is "
+         "exactly net.fc then, so ex5 is right; 2 + 3",
+         edits={"ex1_in_features": "# YOUR CODE HERE\nraise NotImplementedError()"}),
+    Case("food_blank", FOOD, 0, "the untouched student notebook", solves=False),
+    # --- tampering: the real answer is graded, or the cell scores 0 with the reason ----------
+    Case("food_edits_tests", FOOD, 3, "wrong layer, and the ex3/ex4 test cells rewritten to `pass`: "
+         "nbgrader restores locked cells from the gradebook", edits={"ex3_new_layer": WRONG_LAYER},
+         transform=lambda p: (tamper.replace_test_code("ex3_new_layer_tests", "pass")(p),
+                              tamper.replace_test_code("ex4_replace_head_tests", "pass")(p))),
+    Case("food_deletes_tests", FOOD, 3, "wrong layer, and the ex3/ex4 test cells deleted: they are put "
+         "back (OverwriteCells.add_missing_cells) and fail", edits={"ex3_new_layer": WRONG_LAYER},
+         transform=tamper.delete_cells("ex3_new_layer_tests", "ex4_replace_head_tests")),
+    Case("food_points_inflated", FOOD, 3, "wrong layer; the ex3 test cell unlocked, emptied and set to "
+         "100 points: points and code come back from the gradebook", edits={"ex3_new_layer": WRONG_LAYER},
+         transform=tamper.unlock_and_raise_points("ex3_new_layer_tests", 100)),
+    Case("food_fake_outputs", FOOD, 3, "wrong layer; every graded cell shipped with a 'Correct' output: "
+         "outputs are cleared and the notebook runs again", edits={"ex3_new_layer": WRONG_LAYER},
+         transform=tamper.fake_outputs("Correct: well done.\n")),
+    Case("food_patches_check", FOOD, 3,
+         "wrong layer, and check_linear replaced by a no-op before the tests: flagged as tampering, "
+         "every graded cell after it scores 0 (ex1 + ex2 stand)",
+         edits={"ex3_new_layer": WRONG_LAYER + "\nimport tlcourse.checks.heads as h\n"
+                "h.check_linear = lambda *args, **kwargs: None"},
+         feedback=("TamperingSuspected", "h.check_linear")),
+    Case("food_patches_require", FOOD, 3,
+         "optimizer over every parameter, and the checks' require() made a no-op: flagged, ex3-ex5 score 0",
+         edits={"ex3_new_layer": "import tlcourse.checks.base as base\nbase.require = lambda *a, **k: None\n"
+                "new_layer = torch.nn.Linear(in_features, 7)",
+                "ex5_optimizer": "optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)"},
+         feedback=("TamperingSuspected",)),
+    Case("food_patches_torch", FOOD, 7,
+         "optimizer over every parameter, torch.equal patched to always agree (in ex5's answer): "
+         "flagged, ex5 scores 0",
+         edits={"ex5_optimizer": "torch.equal = lambda a, b: True\n"
+                "optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)"},
+         feedback=("TamperingSuspected", "torch.equal")),
+    Case("food_swallows_errors", FOOD, 5,
+         "head frozen too, and the shell told to swallow every exception: nbgrader still sees the "
+         "error replies, and the scan flags get_ipython(); ex4 and ex5 score 0",
+         edits={"ex4_replace_head": "net.fc = new_layer\nfor p in net.parameters():\n    p.requires_grad = False\n"
+                "get_ipython().set_custom_exc((Exception,), lambda *args, **kwargs: None)"}),
+    Case("food_input_transformer", FOOD, 0,
+         "wrong layer, and an input transformer that rewrites every later cell to `pass` (the strongest "
+         "in-kernel attack): flagged, every graded cell after it scores 0 - ex1's test comes later too",
+         edits={"ex1_in_features": "in_features = 512\nip = get_ipython()\n"
+                "ip.input_transformers_cleanup.append(lambda lines: ['pass\\n'])",
+                "ex3_new_layer": WRONG_LAYER}),
+    Case("food_metadata_stripped", FOOD, 0,
+         "every cell's nbgrader metadata removed: nbgrader cannot tell answers from tests",
+         transform=tamper.strip_nbgrader_metadata, graded=False, reason_contains=""),
+    # --- faults: graded or reported with a reason; the run goes on --------------------------
+    Case("food_infinite_loop", FOOD, 7, "an endless loop in ex5's answer: interrupted at the per-cell "
+         "limit, ex5 scores 0 and the rest is graded",
+         edits={"ex5_optimizer": "while True:\n    pass"}, feedback=("CellTimeoutError",)),
+    Case("food_os_exit", FOOD, 3, "os._exit(0) in ex3's answer: the kernel dies; ex1 + ex2 keep their "
+         "points, later cells are marked as not run", edits={"ex3_new_layer": "import os\nos._exit(0)"},
+         feedback=("KernelDied",)),
+    Case("food_sys_exit", FOOD, 6, "sys.exit() in ex3's answer: IPython turns it into an error in that "
+         "cell and the kernel lives on; new_layer never exists, so ex3 and ex4 fail; ex5 holds the "
+         "(old) net.fc, which is right then; 1 + 2 + 3",
+         edits={"ex3_new_layer": "import sys\nsys.exit('giving up')"}),
+    Case("food_huge_allocation", FOOD, 7, "a 12 GiB allocation in ex5's answer: MemoryError inside that "
+         "kernel (memory cap), ex5 scores 0, the machine is untouched",
+         edits={"ex5_optimizer": "big = bytearray(12 * 2**30)\noptimizer = torch.optim.Adam(net.fc.parameters(), lr=1e-3)"},
+         feedback=("MemoryError",)),
+    Case("food_floods_output", FOOD, 10, "prints 50 MB before the right answer: output is cut at 1 MB, "
+         "the answer is graded normally",
+         edits={"ex1_in_features": "for _ in range(50):\n    print('x' * 1_000_000)\nin_features = net.fc.in_features"},
+         feedback=("output truncated",)),
+    Case("food_not_json", FOOD, 0, "a file cut off half-way: nbgrader cannot read it", transform=tamper.not_json,
+         graded=False, reason_contains="JSON"),
+    Case("food_missing", FOOD, 0, "no notebook in the submission folder: every cell scores 0", missing=True),
+    Case("food_renamed", FOOD, 0, "the notebook saved under another name: unknown file skipped, "
+         "the expected notebook is missing, so 0", transform=tamper.rename_to("foodvision_head (1).ipynb")),
+]
+
+CASES = FOOD_CASES

@@ -1,0 +1,93 @@
+"""Does real nbgrader grade broken, hostile and unlucky submissions as documented?
+
+One course directory holds the release of every assignment in the corpus and one
+student per case (tests/corpus/cases.py: the submission, its expected score and
+why). Everything is graded by real ``nbgrader autograde`` (two workers), then
+``generate_feedback`` and ``export``. A witness student with the instructor's
+solutions is graded before and after everyone else: no case may change another
+student's grade.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from autograder.grading import autograde_one, read_grades
+from autograder.nbgrader_cli import nbgrader
+from autograder.parallel import autograde_parallel
+from tests.corpus.build import WITNESS, build_corpus
+from tests.corpus.cases import CASES
+
+pytestmark = pytest.mark.slow
+
+ASSIGNMENTS = sorted({case.assignment for case in CASES})
+BY_ID = {case.id: case for case in CASES}
+
+
+def _quiet(*args, **kwargs):
+    pass
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    course = build_corpus(tmp_path_factory.mktemp("corpus") / "course")
+    pairs = [(WITNESS, a) for a in ASSIGNMENTS] + [(case.id, case.assignment) for case in CASES]
+    runs = autograde_parallel(course, pairs, jobs=2, timeout=600, echo=_quiet)
+    for assignment in ASSIGNMENTS:
+        nbgrader(course, "generate_feedback", assignment, "--force")
+    nbgrader(course, "export", f"--to={course / 'grades.csv'}")
+    return course, read_grades(course / "grades.csv"), {(r.student, r.assignment): r for r in runs}
+
+
+def test_the_corpus_covers_every_kind_of_submission():
+    assert len(CASES) >= 30
+    assert len(BY_ID) == len(CASES), "case ids must be unique (each is a student id)"
+    for case in CASES:
+        assert case.why, f"{case.id}: say why this score is right"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_score(corpus, case):
+    _, grades, runs = corpus
+    run = runs[(case.id, case.assignment)]
+    max_score = grades[(WITNESS, case.assignment)][1]
+    assert grades[(case.id, case.assignment)] == (case.score, max_score), (
+        f"{case.id}: {case.why}\nnbgrader run: ok={run.ok} {run.reason}")
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_graded_or_reported_with_a_reason(corpus, case):
+    _, _, runs = corpus
+    run = runs[(case.id, case.assignment)]
+    assert run.ok == case.graded, run.reason
+    if not case.graded:
+        assert run.reason and case.reason_contains in run.reason
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.feedback], ids=lambda c: c.id)
+def test_feedback_names_the_mistake(corpus, case):
+    course, _, _ = corpus
+    pages = list((course / "feedback" / case.id / case.assignment).glob("*.html"))
+    assert pages, f"no feedback for {case.id}"
+    html = "\n".join(page.read_text() for page in pages)
+    for phrase in case.feedback:
+        assert phrase in html or phrase.replace("'", "&#39;") in html, f"{case.id}: {phrase!r} not in feedback"
+
+
+def test_no_case_changed_another_students_grade(corpus):
+    course, grades, runs = corpus
+    for assignment in ASSIGNMENTS:
+        first = grades[(WITNESS, assignment)]
+        assert runs[(WITNESS, assignment)].ok and first[0] == first[1], "the witness has full marks"
+        again = autograde_one(course, assignment, WITNESS)
+        assert again.ok, again.reason
+    nbgrader(course, "export", f"--to={course / 'after.csv'}")
+    assert read_grades(course / "after.csv") == grades
+
+
+def test_the_memory_cap_stopped_the_huge_allocation_inside_its_kernel(corpus):
+    course, grades, runs = corpus
+    case = BY_ID["food_huge_allocation"]
+    html = (course / "feedback" / case.id / case.assignment / "foodvision_head.html").read_text()
+    assert "MemoryError" in html
+    assert runs[(case.id, case.assignment)].ok
