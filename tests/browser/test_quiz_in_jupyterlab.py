@@ -24,7 +24,7 @@ expect = pytest.importorskip("playwright.sync_api").expect
 from tests.browser.lab import CHROMIUM, CHROMIUM_ARGS, JupyterLab, NotebookPage
 from tests.quiz.helpers import right_answer, wrong_answer
 from tlcourse.quiz import load
-from tlcourse.quiz.model import ChoiceQuestion, Group, NumericQuestion
+from tlcourse.quiz.model import Group, NumericQuestion
 
 pytestmark = [pytest.mark.browser, pytest.mark.timeout(600)]
 

@@ -12,7 +12,7 @@ from typing import Callable
 
 import ipywidgets as widgets
 
-from .model import CORRECT, INVALID, ChoiceQuestion, Group, NumericQuestion, Question, Result
+from .model import CORRECT, INVALID, Group, NumericQuestion, Question, Result
 from .model import Scoreboard
 from .text import inline_html, kind_hint, markdown_to_html
 
