@@ -1,0 +1,262 @@
+"""Checks for the scratch-vs-pretrained notebook: unfreezing the last blocks of a ResNet and
+the results table of the four strategies."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Callable, Iterable, Sequence
+
+import torch
+from torch import nn
+
+from tlcourse.checks.base import fail, require, short_list
+from tlcourse.engine import History
+
+#: A ResNet's blocks from the head backwards; the stem is conv1 + bn1.
+RESNET_BLOCKS = ("layer4", "layer3", "layer2", "layer1", "stem")
+STRATEGIES = ("feature_extraction", "partial_finetune", "full_finetune", "scratch")
+REQUIRED_KEYS = ("accuracy", "seconds", "trainable_params", "total_params")
+
+
+# --- (a) unfreeze_last_blocks ---------------------------------------------------------------
+
+
+def resnet_for_checks(depth: int = 18, num_classes: int = 7) -> nn.Module:
+    """A torchvision ResNet (random weights) with a new ``Linear(512, num_classes)`` head."""
+    import torchvision
+
+    net = getattr(torchvision.models, f"resnet{depth}")(weights=None)
+    net.fc = nn.Linear(net.fc.in_features, num_classes)
+    return net
+
+
+def part_of(name: str) -> str:
+    """Which part a ResNet parameter belongs to: ``fc``, ``layer1``..``layer4`` or ``stem``."""
+    top = name.split(".", 1)[0]
+    return "stem" if top in ("conv1", "bn1") else top
+
+
+def expected_trainable(net: nn.Module, k: int) -> set[str]:
+    """Names of the parameters that must be trainable: the head and the last ``k`` blocks."""
+    parts = {"fc", *RESNET_BLOCKS[:k]}
+    return {name for name, _ in net.named_parameters() if part_of(name) in parts}
+
+
+def trainable_parts(net: nn.Module) -> str:
+    """``fc, layer4 (all) and layer3 (some)``: which parts have trainable parameters."""
+    groups: dict[str, list[bool]] = {}
+    for name, p in net.named_parameters():
+        groups.setdefault(part_of(name), []).append(p.requires_grad)
+    described = []
+    for part in ("fc", *RESNET_BLOCKS):
+        flags = groups.get(part, [])
+        if all(flags):
+            described.append(part)
+        elif any(flags):
+            described.append(f"{part} ({sum(flags)} of {len(flags)} tensors)")
+    count = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    return (", ".join(described) or "nothing") + f" trainable ({count:,} parameters)"
+
+
+def _diagnose(net: nn.Module, k: int, reused: bool) -> tuple[str, str]:
+    """(why, hint) for a wrong set of trainable parameters."""
+    names = dict(net.named_parameters())
+    on = {n for n, p in names.items() if p.requires_grad}
+    head = {n for n in names if part_of(n) == "fc"}
+    if not head <= on:
+        return ("the new head always learns: it starts random, so a frozen head would never fit "
+                "the food classes.", "unfreeze net.fc after freezing everything else")
+    if reused and on - expected_trainable(net, k):
+        return ("the function must first freeze every parameter: called on a network where more "
+                "blocks were trainable before, it left them trainable.",
+                "start with: for p in net.parameters(): p.requires_grad = False")
+    if on == set(names) and k < len(RESNET_BLOCKS):
+        return ("nothing was frozen: a new network has every parameter trainable, so the function "
+                "has to freeze before it unfreezes the head and the last k blocks.",
+                "for p in net.parameters(): p.requires_grad = False")
+    from_input = {n for n in names if part_of(n) in ("fc", *tuple(reversed(RESNET_BLOCKS))[:k])}
+    if k and on == from_input:
+        return ("you unfroze the first k blocks counted from the input. The last blocks are the "
+                "ones next to the head: layer4 first, then layer3, ... and the stem last.",
+                "blocks = [net.layer4, net.layer3, net.layer2, net.layer1, stem]; unfreeze blocks[:k]")
+    stem_part = {n for n in on if part_of(n) == "stem"}
+    if stem_part and {n for n in names if part_of(n) == "stem"} - on:
+        return ("the stem is conv1 and bn1 together; the batch-norm's weight and bias belong to it.",
+                "unfreeze net.conv1 and net.bn1")
+    blocks = ", ".join(RESNET_BLOCKS[:k])
+    return (f"k = {k} means: the head fc" + (f" and the last {k} block(s): {blocks}" if k else " alone")
+            + " trainable, everything else frozen (blocks from the head backwards: "
+            + ", ".join(RESNET_BLOCKS) + ").", "")
+
+
+def check_unfreeze_last_blocks(fn: Callable, ks: Iterable[int] = range(6), depth: int = 18,
+                               reuse: bool = False) -> None:
+    """Call ``fn(net, k)`` for each ``k`` and compare the trainable parameters with the head
+    plus the last ``k`` blocks. ``reuse=True`` calls it on one network in the given order (so
+    it must freeze first); otherwise every ``k`` gets a fresh network."""
+    require(callable(fn), "a function unfreeze_last_blocks(net, k)", f"{type(fn).__name__}: {fn!r}",
+            "the exercise asks for a function that the experiments can call with any k.")
+    shared = resnet_for_checks(depth) if reuse else None
+    for k in ks:
+        net = shared if reuse else resnet_for_checks(depth)
+        try:
+            fn(net, k)
+        except Exception as exc:  # noqa: BLE001 - report any failure as a teaching message
+            raise fail(f"unfreeze_last_blocks(net, {k}) to run", f"{type(exc).__name__}: {exc}",
+                       f"k can be any number from 0 to {len(RESNET_BLOCKS)} on a ResNet-{depth}.") from None
+        wanted = expected_trainable(net, k)
+        on = {n for n, p in net.named_parameters() if p.requires_grad}
+        if on != wanted:
+            why, hint = _diagnose(net, k, reuse)
+            expected_net = resnet_for_checks(depth)
+            for name, p in expected_net.named_parameters():
+                p.requires_grad = name in wanted
+            order = [n for n, _ in net.named_parameters()]
+            extra = [n for n in order if n in on - wanted]
+            missing = [n for n in order if n in wanted - on]
+            raise fail(f"after unfreeze_last_blocks(net, {k}): {trainable_parts(expected_net)}",
+                       trainable_parts(net) + (f"; wrongly trainable: {short_list(extra)}" if extra else "")
+                       + (f"; wrongly frozen: {short_list(missing)}" if missing else ""),
+                       why, hint)
+
+
+def trainable_count(net: nn.Module) -> int:
+    """Parameters with ``requires_grad``."""
+    return sum(p.numel() for p in net.parameters() if p.requires_grad)
+
+
+# --- (b) the results table --------------------------------------------------------------------
+
+
+def synthetic_runs(seed: int = 0, num_epochs: int = 4) -> dict:
+    """Four runs for checking a summary without training: ResNet-18 networks (random weights)
+    set up as each strategy would set them up, with made-up histories whose best epoch is
+    never the last one."""
+    from tlcourse import experiments
+
+    generator = torch.Generator().manual_seed(seed)
+
+    def rand(n: int, low: float, high: float) -> list[float]:
+        return [low + (high - low) * float(v) for v in torch.rand(n, generator=generator)]
+
+    def load(_name: str) -> nn.Module:
+        import torchvision
+
+        return torchvision.models.resnet18(weights=None)
+
+    runs = {}
+    for strategy in STRATEGIES:
+        net = experiments.prepare(strategy, "resnet18", 7, seed=seed, load=load)
+        test_acc = rand(num_epochs, 0.2, 0.8)
+        test_acc[-1] = min(test_acc) * 0.9  # the last epoch is the worst: max() is not the answer
+        history = History(train_loss=rand(num_epochs, 0.3, 2.0), train_acc=rand(num_epochs, 0.2, 1.0),
+                          test_acc=test_acc, seconds=rand(num_epochs, 0.5, 20.0))
+        runs[strategy] = experiments.Run(net, history)
+    return runs
+
+
+def _number(value) -> float | None:
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, torch.Tensor) and value.numel() == 1:
+        return float(value)
+    if isinstance(value, numbers.Real):
+        return float(value)
+    return None
+
+
+def check_results_structure(results, strategies: Sequence[str] = STRATEGIES) -> None:
+    """A dict strategy -> dict with the four required numeric entries, in sensible ranges, and
+    trainable counts that grow from feature extraction to full fine-tuning."""
+    check_rows(results, strategies)
+    check_consistency(results, strategies)
+
+
+def check_rows(results, strategies: Sequence[str] = STRATEGIES) -> None:
+    """A dict with exactly ``strategies``, each a dict of the four required numbers in range."""
+    require(isinstance(results, dict), "a dict: strategy -> {\"accuracy\": ..., ...}",
+            f"{type(results).__name__}", "one row per strategy, looked up by its name.",
+            "results = {}; results[strategy] = {...}; return results")
+    missing = [s for s in strategies if s not in results]
+    extra = [s for s in results if s not in strategies]
+    require(not missing and not extra, f"exactly the strategies {', '.join(strategies)}",
+            f"{', '.join(map(str, results)) or 'no strategies'}"
+            + (f" (missing: {', '.join(missing)})" if missing else "")
+            + (f" (not a run: {', '.join(map(str, extra))})" if extra else ""),
+            "the table has one row for every run you were given, under the same name.",
+            "loop over runs.items()")
+    for strategy in strategies:
+        row = results[strategy]
+        require(isinstance(row, dict), f"results[{strategy!r}] to be a dict", type(row).__name__,
+                "each row maps a column name to a number.")
+        absent = [k for k in REQUIRED_KEYS if k not in row]
+        require(not absent, f"the keys {', '.join(REQUIRED_KEYS)}",
+                f"results[{strategy!r}] has {', '.join(map(str, row)) or 'no keys'}",
+                "these four columns make the table.", f"add {', '.join(absent)}")
+        for key in REQUIRED_KEYS:
+            require(_number(row[key]) is not None, f"results[{strategy!r}][{key!r}] to be a number",
+                    f"{type(row[key]).__name__}: {row[key]!r}", "the table is made of plain numbers.",
+                    "a list is one value per epoch; take one value from it" if isinstance(row[key], list) else "")
+        accuracy = _number(row["accuracy"])
+        require(0.0 <= accuracy <= 1.0, "an accuracy between 0 and 1", f"{accuracy!r} for {strategy}",
+                "accuracy is the share of test images classified correctly.",
+                "the histories hold accuracies as fractions already; do not multiply by 100")
+        require(_number(row["seconds"]) >= 0, "seconds >= 0", f"{row['seconds']!r}", "a duration.")
+
+
+def check_consistency(results, strategies: Sequence[str] = STRATEGIES) -> None:
+    """Trainable counts grow from feature extraction to full fine-tuning; full fine-tuning and
+    scratch train every parameter."""
+    counts = {s: _number(results[s]["trainable_params"]) for s in strategies}
+    totals = {s: _number(results[s]["total_params"]) for s in strategies}
+    if set(STRATEGIES) <= set(strategies):
+        fe, pf, ff, sc = (counts[s] for s in STRATEGIES)
+        require(0 < fe < pf < ff, "trainable parameters: feature extraction < partial < full fine-tuning",
+                f"{fe:,.0f} < {pf:,.0f} < {ff:,.0f}?",
+                "each strategy unfreezes more of the same network than the one before.")
+        require(ff == sc == totals["full_finetune"] == totals["scratch"],
+                "full fine-tuning and scratch train every parameter of the network",
+                f"trainable {ff:,.0f} and {sc:,.0f} of {totals['full_finetune']:,.0f} and {totals['scratch']:,.0f}",
+                "scratch and full fine-tuning differ only in where the weights start, not in what trains.")
+
+
+def check_summary(results, runs: dict) -> None:
+    """``results`` is the summary of ``runs`` (strategy -> (net, history)): structure, then each
+    number against the history and the network it came from."""
+    check_rows(results, tuple(runs))
+    for strategy, (net, history) in runs.items():
+        row = results[strategy]
+        accuracy, last, best = _number(row["accuracy"]), history.test_acc[-1], max(history.test_acc)
+        if not math.isclose(accuracy, last, rel_tol=1e-6, abs_tol=1e-9):
+            why = ("the table reports the test accuracy after the last epoch - the network you "
+                   "actually have at the end.")
+            if math.isclose(accuracy, best, rel_tol=1e-6):
+                why += (" You took the best epoch: choosing an epoch by its test accuracy uses the "
+                        "test set for a decision and makes the number optimistic.")
+            raise fail(f"results[{strategy!r}]['accuracy'] = {last:.4f} (history.test_acc[-1])",
+                       f"{accuracy:.4f}", why, "history.test_acc[-1]")
+        seconds, total = _number(row["seconds"]), sum(history.seconds)
+        if not math.isclose(seconds, total, rel_tol=1e-9, abs_tol=1e-9):
+            why = "training time is the sum over all epochs of the run."
+            if math.isclose(seconds, history.seconds[-1], rel_tol=1e-9):
+                why += " You took the last epoch's time only."
+            raise fail(f"results[{strategy!r}]['seconds'] = {total:.3f} (the sum of history.seconds)",
+                       f"{seconds:.3f}", why, "sum(history.seconds)")
+        trainable, total_params = trainable_count(net), sum(p.numel() for p in net.parameters())
+        found = _number(row["trainable_params"])
+        if found != trainable:
+            why = "count only the parameters that learn (requires_grad is True), element by element."
+            if found == total_params:
+                why = ("you counted every parameter; frozen ones (requires_grad False) do not learn, "
+                       "and the point of the column is how much each strategy trains.")
+            elif found == sum(1 for p in net.parameters() if p.requires_grad):
+                why = "you counted tensors; count their elements with p.numel()."
+            raise fail(f"results[{strategy!r}]['trainable_params'] = {trainable:,}", f"{found:,.0f}", why,
+                       "sum(p.numel() for p in net.parameters() if p.requires_grad)")
+        require(_number(row["total_params"]) == total_params,
+                f"results[{strategy!r}]['total_params'] = {total_params:,}",
+                f"{_number(row['total_params']):,.0f}",
+                "every parameter of the network, trainable or not.",
+                "sum(p.numel() for p in net.parameters())")
+    check_consistency(results, tuple(runs))
