@@ -8,7 +8,7 @@ PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.tlcourse-installed
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test build check-build lab prepare-offline clean
+.PHONY: help install demo test build check-build lab prepare-offline bench clean
 
 help:
 	@echo "make demo             build the release, grade a simulated class with nbgrader, print the scores"
@@ -16,6 +16,7 @@ help:
 	@echo "make build            rebuild notebooks/ (student versions) from source/ with nbgrader"
 	@echo "make lab              open JupyterLab on the student notebooks"
 	@echo "make prepare-offline  fetch data and weights into data/cache for a classroom without internet"
+	@echo "make bench            measure speed and memory, write BENCHMARKS.md and benchmarks/results.json"
 	@echo "make install          only create/update the virtual environment"
 
 $(STAMP): pyproject.toml $(CONSTRAINTS) tools/install.py
@@ -27,6 +28,7 @@ demo: $(STAMP)
 	$(PY) -m autograder.demo
 
 test: $(STAMP)
+	bash tests/quiz/run_ipywidgets7.sh   # the quiz logic with ipywidgets 7.7 (what Colab ships)
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 build: $(STAMP)
@@ -37,6 +39,9 @@ check-build: $(STAMP)
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab notebooks/
+
+bench: $(STAMP)
+	$(PY) -m benchmarks.run
 
 prepare-offline: $(STAMP)
 	$(PY) -m tlcourse.data.prepare
