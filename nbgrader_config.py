@@ -8,10 +8,11 @@ source/<assignment>/, student versions built into notebooks/<assignment>/ by
 import os
 
 from nbgrader.converters import Autograde, GenerateAssignment
-from nbgrader.preprocessors import Execute
+from nbgrader.preprocessors import Execute, OverwriteCells
 from nbgrader.validator import Validator
 
-from tlcourse.nbgrader_ext import ColabSetup, FlagTampering, GradingExecute, StderrIsNotFailure
+from tlcourse.nbgrader_ext import (ColabSetup, FlagTampering, GradingExecute, RestoreAllTestCells,
+                                  StderrIsNotFailure)
 
 c = get_config()  # noqa: F821 - provided by nbgrader's config loader
 
@@ -65,8 +66,12 @@ c.LimitedKernelManager.cpu_seconds = int(os.environ.get("TLCOURSE_KERNEL_CPU_SEC
 # LimitOutput then keeps at most 1000 lines.
 c.GradingExecute.max_output_bytes = 1_000_000
 # A deleted test cell is put back from the gradebook and run, instead of silently
-# losing its points.
+# losing its points - also when the cells around it are gone (metadata stripped, another
+# notebook submitted under this name), where nbgrader's own version stops with a KeyError.
 c.OverwriteCells.add_missing_cells = True
+_sanitize = _defaults(Autograde, "sanitize_preprocessors")
+_sanitize[_sanitize.index(OverwriteCells)] = RestoreAllTestCells
+c.Autograde.sanitize_preprocessors = _sanitize
 
 # Student notebooks start with a Colab setup cell written from pyproject.toml.
 c.GenerateAssignment.preprocessors = [ColabSetup] + _defaults(GenerateAssignment, "preprocessors")

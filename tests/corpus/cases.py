@@ -144,9 +144,13 @@ FOOD_CASES = [
          edits={"ex1_in_features": "in_features = 512\nip = get_ipython()\n"
                 "ip.input_transformers_cleanup.append(lambda lines: ['pass\\n'])",
                 "ex3_new_layer": WRONG_LAYER}),
-    Case("food_metadata_stripped", FOOD, 0,
-         "every cell's nbgrader metadata removed: nbgrader cannot tell answers from tests",
-         transform=tamper.strip_nbgrader_metadata, graded=False, reason_contains=""),
+    Case("food_metadata_stripped", FOOD, 10,
+         "every cell's nbgrader metadata removed, right answers: the tests are put back from the "
+         "gradebook (at the end) and grade the real answers",
+         transform=tamper.strip_nbgrader_metadata),
+    Case("food_metadata_stripped_wrong", FOOD, 3,
+         "metadata removed and Linear(1000, 7): the restored tests fail ex3-ex5 as usual",
+         edits={"ex3_new_layer": WRONG_LAYER}, transform=tamper.strip_nbgrader_metadata),
     # --- faults: graded or reported with a reason; the run goes on --------------------------
     Case("food_infinite_loop", FOOD, 7, "an endless loop in ex5's answer: interrupted at the per-cell "
          "limit, ex5 scores 0 and the rest is graded",
@@ -173,4 +177,50 @@ FOOD_CASES = [
          "the expected notebook is missing, so 0", transform=tamper.rename_to("foodvision_head (1).ipynb")),
 ]
 
-CASES = FOOD_CASES
+
+CONCEPTS = "01_concepts"
+
+# Concepts: ex1 freeze all but the head 2, ex2 parameter counts 2, choose_strategy: the
+# lecture's examples 3 and the rules at their thresholds 3 - 10 points.
+STRATEGY_OFF_BY_ONE = '''STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don't transfer")
+
+
+def choose_strategy(num_images, domain_similarity, same_input_type):
+    if not same_input_type or domain_similarity == "none" or num_images >= 1_000_000:
+        return "don't transfer"
+    small = num_images <= 1_000
+    if domain_similarity == "high":
+        return "feature extraction" if small else "partial fine-tuning"
+    return "partial fine-tuning" if small else "full fine-tuning"
+'''
+
+CONCEPTS_CASES = [
+    Case("concepts_reference", CONCEPTS, 10, "the instructor's solutions"),
+    Case("concepts_module_api", CONCEPTS, 10, "freeze the whole module, then unfreeze the head; counts "
+         "with a generator over named_parameters",
+         edits={"ex1_freeze": "net.requires_grad_(False)\nnet.fc.requires_grad_(True)",
+                "ex2_counts": "num_trainable = sum(p.numel() for n, p in net.named_parameters() if p.requires_grad)\n"
+                "num_frozen = sum(p.numel() for n, p in net.named_parameters()) - num_trainable"}),
+    Case("concepts_head_frozen", CONCEPTS, 6, "freezes the head too: ex1 fails, and ex2's hidden test "
+         "wants the 2,565 trainable numbers of the intended network; ex3 = 6",
+         edits={"ex1_freeze": "for param in net.parameters():\n    param.requires_grad = False"}),
+    Case("concepts_counts_swapped", CONCEPTS, 8, "trainable and frozen counts swapped: ex2 fails",
+         edits={"ex2_counts": "num_frozen = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
+                "num_trainable = sum(p.numel() for p in net.parameters() if not p.requires_grad)"},
+         feedback=("swapped",)),
+    Case("concepts_off_by_one", CONCEPTS, 7, "`<= 1_000` where the rule says fewer than 1,000: the "
+         "lecture's examples pass, the threshold test fails (3 points)",
+         edits={"ex3_choose_strategy": STRATEGY_OFF_BY_ONE}),
+    Case("concepts_patches_check", CONCEPTS, 2,
+         "swapped counts, and check_counts replaced by a no-op in ex2's answer: flagged, ex2 and every "
+         "later test score 0; ex1's 2 points stand",
+         edits={"ex2_counts": "import tlcourse.checks.concepts as cc\ncc.check_counts = lambda *a, **k: None\n"
+                "num_frozen = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
+                "num_trainable = sum(p.numel() for p in net.parameters() if not p.requires_grad)"},
+         feedback=("TamperingSuspected", "cc.check_counts")),
+    Case("concepts_wrong_assignment", CONCEPTS, 0, "the FoodVision notebook submitted as the Concepts "
+         "notebook: none of the Concepts cells are in it, the tests are put back and fail",
+         transform=tamper.replace_with_release(FOOD, "foodvision_head.ipynb")),
+]
+
+CASES = FOOD_CASES + CONCEPTS_CASES

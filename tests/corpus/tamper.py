@@ -89,3 +89,11 @@ def replace_with(other_notebook: Path) -> Transform:
 def rename_to(name: str) -> Transform:
     """The notebook renamed, so the expected file name is missing."""
     return lambda path: path.rename(path.with_name(name))
+
+
+def replace_with_release(assignment: str, name: str) -> Transform:
+    """The submission replaced by the released notebook of another assignment (same course)."""
+    def change(path: Path) -> None:
+        course = path.parents[3]
+        path.write_text((course / "notebooks" / assignment / name).read_text())
+    return change
