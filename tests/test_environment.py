@@ -7,7 +7,7 @@ from pathlib import Path
 import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
-CONDA_NAMES = {"pytorch": "torch"}          # conda-forge name -> PyPI name
+CONDA_NAMES = {"pytorch": "torch", "psycopg2": "psycopg2-binary"}  # conda-forge -> PyPI name
 CONDA_ONLY = {"python", "pip", "nodejs"}    # not Python packages of the course
 
 
