@@ -7,8 +7,9 @@ Strategies (the network and the training budget are the same for all four):
 - ``full_finetune``: pretrained; everything learns (the base with a smaller learning rate);
 - ``scratch``: random initialisation; everything learns.
 
-Frozen parts stay in eval mode while training (their batch-norm statistics do not move), so a
-frozen part really is the pretrained network. The frozen front of a network can be cached: it
+Batch-norm layers of a pretrained network keep their ImageNet statistics while training (eval
+mode; their weights still learn when unfrozen), so a frozen part really is the pretrained
+network and fine-tuning is not thrown off by the noisy statistics of small batches. The frozen front of a network can be cached: it
 computes every image's output once, then the trainable rest trains on those outputs (for
 feature extraction: the head trains on cached features). With fixed (non-random) input
 transforms that is the same computation as running the frozen part in every step, just faster.
@@ -53,9 +54,9 @@ RESULTS_FORMAT = 1
 class Budget:
     """What every strategy gets: the same epochs, batch size, images; learning rates per role."""
 
-    num_epochs: int = 8
+    num_epochs: int = 6
     batch_size: int = 32
-    image_size: int = 128
+    image_size: int = 96
     head_lr: float = 1e-3       # a new, randomly initialised head
     base_lr: float = 1e-4       # pretrained layers that are fine-tuned
     scratch_lr: float = 1e-3    # every layer of a randomly initialised network
@@ -134,22 +135,28 @@ def check_strategy(strategy: str) -> None:
         raise ValueError(f"Unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}.")
 
 
-def _frozen_batchnorms(net: nn.Module) -> list[nn.Module]:
+def held_batchnorms(net: nn.Module, strategy: str) -> list[nn.Module]:
+    """The batch-norm layers whose statistics must not move while ``strategy`` trains: every
+    one in a pretrained network (their ImageNet statistics are part of what is transferred;
+    a few hundred photos in batches of 32 would only make them noisy), the frozen ones in any
+    other network. A scratch network has no frozen layers, so its batch-norm layers learn
+    their statistics as usual."""
+    check_strategy(strategy)
     return [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)
-            and not any(p.requires_grad for p in m.parameters())]
+            and (strategy != "scratch" or not any(p.requires_grad for p in m.parameters()))]
 
 
-def keep_frozen_batchnorm_in_eval(net: nn.Module):
-    """Make every forward pass in training mode run the frozen batch-norm layers in eval mode,
-    so their running statistics stay the pretrained ones. Returns the hook handle."""
-    frozen = _frozen_batchnorms(net)
+def hold_batchnorm_in_eval(module: nn.Module, batchnorms: list[nn.Module]):
+    """Make every forward pass of ``module`` in training mode run ``batchnorms`` in eval mode
+    (their running statistics stay as they are; their weights may still learn). Returns the
+    hook handle; ``handle.remove()`` undoes it."""
 
-    def hook(module, inputs):
-        if module.training:
-            for bn in frozen:
+    def hook(mod, inputs):
+        if mod.training:
+            for bn in batchnorms:
                 bn.eval()
 
-    return net.register_forward_pre_hook(hook)
+    return module.register_forward_pre_hook(hook)
 
 
 # --- networks for each strategy -----------------------------------------------------------
@@ -244,7 +251,7 @@ def _stack(ds) -> tuple[torch.Tensor, torch.Tensor]:
     return torch.stack(images), torch.tensor(labels)
 
 
-def load_foodvision7(image_size: int = 128, mean=None, std=None, mode: str | None = None,
+def load_foodvision7(image_size: int = 96, mean=None, std=None, mode: str | None = None,
                      verbose: bool = True) -> TensorData:
     """FoodVision-7 (the smoke stand-in in smoke mode) as tensors at ``image_size`` pixels."""
     from tlcourse import backbones, data
@@ -261,10 +268,12 @@ def load_foodvision7(image_size: int = 128, mean=None, std=None, mode: str | Non
 
 def loaders(X: torch.Tensor, y: torch.Tensor, X_test: torch.Tensor, y_test: torch.Tensor,
             batch_size: int, seed: int):
-    """``train_iter`` (shuffled, seeded) and ``test_iter`` over in-memory tensors."""
+    """``train_iter`` (shuffled, seeded) and ``test_iter`` over in-memory tensors. A last
+    training batch of a single image is dropped (batch-norm cannot train on one value)."""
     from torch.utils.data import DataLoader, TensorDataset
 
     train_iter = DataLoader(TensorDataset(X, y), batch_size=batch_size, shuffle=True,
+                            drop_last=len(y) % batch_size == 1 and len(y) > 1,
                             generator=torch.Generator().manual_seed(seed))
     test_iter = DataLoader(TensorDataset(X_test, y_test), batch_size=max(batch_size, 64))
     return train_iter, test_iter
@@ -319,8 +328,12 @@ def train_on_cache(strategy: str, net: nn.Module, data: TensorData, budget: Budg
     rest = nn.Sequential(*parts[cut:])
     train_iter, test_iter = loaders(F_train, data.y_train, F_test, data.y_test, budget.batch_size, seed)
     torch.manual_seed(seed)
-    history = engine.train(rest, train_iter, test_iter, nn.CrossEntropyLoss(),
-                           optimizer_for(strategy, net, budget), budget.num_epochs, verbose=verbose)
+    hook = hold_batchnorm_in_eval(rest, held_batchnorms(net, strategy))
+    try:
+        history = engine.train(rest, train_iter, test_iter, nn.CrossEntropyLoss(),
+                               optimizer_for(strategy, net, budget), budget.num_epochs, verbose=verbose)
+    finally:
+        hook.remove()
     history.seconds[0] += cache_seconds
     return history
 
@@ -336,7 +349,7 @@ def run_strategy(strategy: str, name: str, data: TensorData, budget: Budget = Bu
     if cache and frozen_prefix_length(layers(net)) > 0:
         return Run(net, train_on_cache(strategy, net, data, budget, seed, verbose))
     torch.manual_seed(seed)  # dropout and any other randomness in training
-    hook = keep_frozen_batchnorm_in_eval(net)
+    hook = hold_batchnorm_in_eval(net, held_batchnorms(net, strategy))
     try:
         train_iter, test_iter = loaders(data.X_train, data.y_train, data.X_test, data.y_test,
                                         budget.batch_size, seed)
@@ -573,7 +586,8 @@ def main(argv: list[str] | None = None) -> int:
     results.update(run_all(backbone.name, data, budget, args.seeds, args.fractions, load=load))
     results["machine"] = {"torch": torch.__version__, "threads": torch.get_num_threads(),
                           "device": str(env.device()), "python": platform.python_version(),
-                          "wall_seconds": round(time.perf_counter() - start)}
+                          "wall_seconds": round(time.perf_counter() - start),
+                          "cpu_seconds": round(time.process_time())}
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
     md = args.out.with_suffix(".md")
@@ -593,8 +607,10 @@ def _markdown_document(results: dict) -> str:
         f"{b['scratch_lr']:g}), weight decay {b['weight_decay']:g}. Seeds: "
         f"{', '.join(map(str, results['seeds']))}; std is the sample standard deviation over seeds. "
         f"Accuracy is the test accuracy after the last epoch. Times: {results['machine']['device']}, "
-        f"{results['machine']['threads']} threads, torch {results['machine']['torch']}; feature "
-        "extraction's time includes computing the cached features once.\n\n"
+        f"{results['machine']['threads']} thread(s), torch {results['machine']['torch']}; the whole "
+        f"command took {results['machine']['wall_seconds']} s ({results['machine']['cpu_seconds']} s of CPU). "
+        "Where a strategy has a frozen front part (feature extraction, partial fine-tuning), it "
+        "runs once per image and its outputs are cached; that time is included.\n\n"
         "Reproduce: `python -m tlcourse.experiments --out data/results/scratch_vs_pretrained.json`\n\n"
         + results_markdown(results)
     )
