@@ -12,7 +12,7 @@ from nbgrader.preprocessors import Execute, OverwriteCells
 from nbgrader.validator import Validator
 
 from tlcourse.nbgrader_ext import (ColabSetup, FlagTampering, GradingExecute, RestoreAllTestCells,
-                                  StderrIsNotFailure)
+                                  StderrIsNotFailure, database_url)
 
 c = get_config()  # noqa: F821 - provided by nbgrader's config loader
 
@@ -31,7 +31,7 @@ c.CourseDirectory.release_directory = "notebooks"
 # Several graders at once need a server database: set TLCOURSE_GRADEBOOK_URL,
 # e.g. postgresql://grader@localhost/tlcourse. The default is nbgrader's SQLite file.
 if os.environ.get("TLCOURSE_GRADEBOOK_URL"):
-    c.CourseDirectory.db_url = os.environ["TLCOURSE_GRADEBOOK_URL"]
+    c.CourseDirectory.db_url = database_url(os.environ["TLCOURSE_GRADEBOOK_URL"])
 
 # Importing torch alone can take 20 s on a slow laptop CPU; nbgrader's default
 # per-cell limit (30 s) is too short.

@@ -67,7 +67,9 @@ def gradebook_url(course_dir: Path, *extra_args: str) -> str:
         if arg.startswith("--CourseDirectory.db_url="):
             return arg.split("=", 1)[1]
     if os.environ.get("TLCOURSE_GRADEBOOK_URL"):
-        return os.environ["TLCOURSE_GRADEBOOK_URL"]
+        from tlcourse.nbgrader_ext import database_url
+
+        return database_url(os.environ["TLCOURSE_GRADEBOOK_URL"])
     return f"sqlite:///{(course_dir / 'gradebook.db').resolve()}"
 
 

@@ -483,7 +483,16 @@ class RestoreAllTestCells(OverwriteCells):
     metadata stripped, or another notebook submitted under this name). Here such a
     test cell goes after the last cell put back before it, or at the end: the
     notebook is graded, and tests whose answers are missing fail with a NameError.
+    Cells whose grade_id the gradebook does not know (from another notebook) lose
+    their nbgrader metadata and run as ordinary code.
     """
+
+    def preprocess_cell(self, cell, resources, index):
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        cell, resources = super().preprocess_cell(cell, resources, index)
+        if grade_id is not None and "grade_id" not in cell.metadata.get("nbgrader", {}):
+            del cell.metadata["nbgrader"]          # a cell of another notebook: ordinary code here
+        return cell, resources
 
     def add_missing_grade_cells(self, nb, resources):
         source_nb = self.gradebook.find_notebook(self.notebook_id, self.assignment_id)
@@ -504,3 +513,19 @@ class RestoreAllTestCells(OverwriteCells):
             nb.cells.insert(at, new)
             present[grade_cell.name] = new
         return nb, resources
+
+
+def database_url(url: str) -> str:
+    """A gradebook URL SQLAlchemy can open with the installed PostgreSQL driver.
+
+    SQLAlchemy 2.1 reads a plain ``postgresql://`` URL as "use psycopg 3"; where only
+    psycopg2 is installed the URL names it explicitly. Other URLs pass unchanged.
+    """
+    for scheme in ("postgresql://", "postgres://"):
+        if url.startswith(scheme):
+            try:
+                import psycopg  # noqa: F401 - psycopg 3 is SQLAlchemy's default driver
+            except ImportError:
+                return "postgresql+psycopg2://" + url[len(scheme):]
+            return url
+    return url

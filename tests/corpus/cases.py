@@ -96,9 +96,9 @@ FOOD_CASES = [
          "Linear(1000, 7) relabelled in_features = 512: the visible check is fooled, the hidden forward "
          "pass is not; same score as the plain mistake",
          edits={"ex3_new_layer": WRONG_LAYER + "\nnew_layer.in_features = 512"}),
-    Case("food_blank_ex1", FOOD, 5,
-         "ex1 left blank: NameError in ex1, ex3 and ex4; ex5 holds the old head's parameters, which is "
-         "exactly net.fc then, so ex5 is right; 2 + 3",
+    Case("food_blank_ex1", FOOD, 2,
+         "ex1 left blank: NameError in ex1, ex3 and ex4; net.fc is still the old head, frozen by ex2's "
+         "loop, so ex5's training step has nothing to train; only ex2",
          edits={"ex1_in_features": "# YOUR CODE HERE\nraise NotImplementedError()"}),
     Case("food_blank", FOOD, 0, "the untouched student notebook", solves=False),
     # --- tampering: the real answer is graded, or the cell scores 0 with the reason ----------
@@ -158,9 +158,9 @@ FOOD_CASES = [
     Case("food_os_exit", FOOD, 3, "os._exit(0) in ex3's answer: the kernel dies; ex1 + ex2 keep their "
          "points, later cells are marked as not run", edits={"ex3_new_layer": "import os\nos._exit(0)"},
          feedback=("KernelDied",)),
-    Case("food_sys_exit", FOOD, 6, "sys.exit() in ex3's answer: IPython turns it into an error in that "
-         "cell and the kernel lives on; new_layer never exists, so ex3 and ex4 fail; ex5 holds the "
-         "(old) net.fc, which is right then; 1 + 2 + 3",
+    Case("food_sys_exit", FOOD, 3, "sys.exit() in ex3's answer: IPython turns it into an error in that "
+         "cell and the kernel lives on; new_layer never exists, so ex3 and ex4 fail, and ex5's step "
+         "finds only the old, frozen head; 1 + 2",
          edits={"ex3_new_layer": "import sys\nsys.exit('giving up')"}),
     Case("food_huge_allocation", FOOD, 7, "a 12 GiB allocation in ex5's answer: MemoryError inside that "
          "kernel (memory cap), ex5 scores 0, the machine is untouched",
@@ -172,9 +172,11 @@ FOOD_CASES = [
          feedback=("output truncated",)),
     Case("food_not_json", FOOD, 0, "a file cut off half-way: nbgrader cannot read it", transform=tamper.not_json,
          graded=False, reason_contains="JSON"),
-    Case("food_missing", FOOD, 0, "no notebook in the submission folder: every cell scores 0", missing=True),
+    Case("food_missing", FOOD, 0, "no notebook in the submission folder: reported, recorded as 0",
+         missing=True, graded=False, reason_contains="recorded as 0"),
     Case("food_renamed", FOOD, 0, "the notebook saved under another name: unknown file skipped, "
-         "the expected notebook is missing, so 0", transform=tamper.rename_to("foodvision_head (1).ipynb")),
+         "the expected notebook is missing: reported, recorded as 0",
+         transform=tamper.rename_to("foodvision_head (1).ipynb"), graded=False, reason_contains="recorded as 0"),
 ]
 
 
@@ -219,7 +221,8 @@ CONCEPTS_CASES = [
                 "num_trainable = sum(p.numel() for p in net.parameters() if not p.requires_grad)"},
          feedback=("TamperingSuspected", "cc.check_counts")),
     Case("concepts_wrong_assignment", CONCEPTS, 0, "the FoodVision notebook submitted as the Concepts "
-         "notebook: none of the Concepts cells are in it, the tests are put back and fail",
+         "notebook: its cells are unknown to the gradebook and run as ordinary code; every Concepts "
+         "test is put back at the end and fails (NameError)",
          transform=tamper.replace_with_release(FOOD, "foodvision_head.ipynb")),
 ]
 
