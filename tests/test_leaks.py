@@ -45,7 +45,8 @@ def secrets(source_nb: Path) -> dict[str, str]:
             else:
                 outside.add(text)
     return {line: where for line, where in inside.items()
-            if line not in outside and line not in TRIVIAL and not line.startswith("#")}
+            if line not in outside and line not in TRIVIAL
+            and not line.startswith(("#", "import ", "from "))}    # imports give nothing away
 
 
 def exposed_text(student_nb: Path) -> list[str]:
