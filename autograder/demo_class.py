@@ -10,6 +10,42 @@ PARTIAL_EDITS = {
         # Hands every parameter of the network to the optimizer instead of the head's.
         "ex5_optimizer": "lr = 1e-3\noptimizer = torch.optim.Adam(net.parameters(), lr=lr)\noptimizer",
     },
+    "01_concepts": {
+        # Counts parameter tensors (len) instead of parameters (numel).
+        "ex2_counts": ("num_trainable = len([p for p in net.parameters() if p.requires_grad])\n"
+                       "num_frozen = len([p for p in net.parameters() if not p.requires_grad])\n"
+                       "print(num_trainable, num_frozen)"),
+        # Right rules, but "fewer than 1,000 images" written as <= 1000: only the threshold cases fail.
+        "ex3_choose_strategy": (
+            'STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don\'t transfer")\n\n\n'
+            "def choose_strategy(num_images, domain_similarity, same_input_type):\n"
+            "    if not same_input_type or domain_similarity == 'none' or num_images >= 1_000_000:\n"
+            "        return \"don't transfer\"\n"
+            "    if num_images <= 1000:\n"
+            "        return 'feature extraction' if domain_similarity == 'high' else 'partial fine-tuning'\n"
+            "    return 'partial fine-tuning' if domain_similarity == 'high' else 'full fine-tuning'\n"),
+    },
+    "03_hotdog_finetune": {
+        # Replaces the head but keeps PyTorch's default initialisation (no Xavier-uniform).
+        "ex3_head": "finetune_net.fc = nn.Linear(finetune_net.fc.in_features, 2)\nfinetune_net.fc",
+        # One learning rate for everything: no parameter groups.
+        "ex4_make_trainer": ("def make_trainer(net, learning_rate, param_group=True):\n"
+                             "    return torch.optim.SGD(net.parameters(), lr=learning_rate, weight_decay=0.001)\n"),
+    },
+    "04_scratch_vs_pretrained": {
+        # Counts the blocks from the input side: k = 1 unfreezes the stem instead of layer4.
+        "ex1_unfreeze_last_blocks": (
+            "def unfreeze_last_blocks(net, k):\n"
+            "    blocks = [nn.ModuleList([net.conv1, net.bn1]), net.layer1, net.layer2, net.layer3, net.layer4]\n"
+            "    for param in net.parameters():\n"
+            "        param.requires_grad = False\n"
+            "    for param in net.fc.parameters():\n"
+            "        param.requires_grad = True\n"
+            "    for block in blocks[:k]:\n"
+            "        for param in block.parameters():\n"
+            "            param.requires_grad = True\n"
+            "    return net"),
+    },
 }
 
 CLASS = [
