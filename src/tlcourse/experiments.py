@@ -607,11 +607,13 @@ def _markdown_document(results: dict) -> str:
         f"{b['scratch_lr']:g}), weight decay {b['weight_decay']:g}. Seeds: "
         f"{', '.join(map(str, results['seeds']))}; std is the sample standard deviation over seeds. "
         f"Accuracy is the test accuracy after the last epoch. Times: {results['machine']['device']}, "
-        f"{results['machine']['threads']} thread(s), torch {results['machine']['torch']}; the whole "
+        f"{results['machine']['threads']} thread(s), torch {results['machine']['torch']}; training times are "
+        "wall-clock seconds, so on a shared machine they also vary with its load. The whole "
         f"command took {results['machine']['wall_seconds']} s ({results['machine']['cpu_seconds']} s of CPU). "
         "Where a strategy has a frozen front part (feature extraction, partial fine-tuning), it "
         "runs once per image and its outputs are cached; that time is included.\n\n"
-        "Reproduce: `python -m tlcourse.experiments --out data/results/scratch_vs_pretrained.json`\n\n"
+        "Reproduce (measured with one thread): `python -m tlcourse.experiments --out "
+        "data/results/scratch_vs_pretrained.json --threads 1`\n\n"
         + results_markdown(results)
     )
 
