@@ -45,6 +45,8 @@ LABELS = {
     "full_finetune": "full fine-tuning",
     "scratch": "scratch (random init)",
 }
+#: One colour per strategy in every figure.
+COLORS = {"feature_extraction": "C0", "partial_finetune": "C1", "full_finetune": "C2", "scratch": "C3"}
 #: How many blocks (counted from the head) partial fine-tuning unfreezes, per architecture.
 PARTIAL_BLOCKS = {"resnet": 1, "efficientnet": 2}
 RESULTS_FORMAT = 1
@@ -489,7 +491,8 @@ def plot_curves(curves: dict[str, dict[str, list]], title: str = ""):
         for ax, key in zip(axes, ("test_acc", "train_loss")):
             values = np.atleast_2d(np.asarray(c[key], dtype=float))
             epochs = np.arange(1, values.shape[1] + 1)
-            line, = ax.plot(epochs, values.mean(axis=0), marker="o", ms=3, label=LABELS.get(s, s))
+            line, = ax.plot(epochs, values.mean(axis=0), marker="o", ms=3, label=LABELS.get(s, s),
+                            color=COLORS.get(s))
             if values.shape[0] > 1:
                 ax.fill_between(epochs, values.min(axis=0), values.max(axis=0), alpha=0.15,
                                 color=line.get_color())
@@ -517,7 +520,8 @@ def plot_sweep(sweep_results: dict, title: str = ""):
     for s, cells in sweep_results["strategies"].items():
         means = [c["mean"] if isinstance(c, dict) else c for c in cells]
         stds = [c.get("std", 0.0) if isinstance(c, dict) else 0.0 for c in cells]
-        ax.errorbar(fractions, means, yerr=stds, marker="o", capsize=3, label=LABELS.get(s, s))
+        ax.errorbar(fractions, means, yerr=stds, marker="o", capsize=3, label=LABELS.get(s, s),
+                    color=COLORS.get(s))
     ax.set(xscale="log", xlabel="share of the training set (%)", ylabel="test accuracy", ylim=(0, 1))
     ax.set_xticks(fractions, [f"{f:g}" for f in fractions])
     ax.legend(fontsize=8)
