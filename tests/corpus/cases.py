@@ -226,4 +226,74 @@ CONCEPTS_CASES = [
          transform=tamper.replace_with_release(FOOD, "foodvision_head.ipynb")),
 ]
 
-CASES = FOOD_CASES + CONCEPTS_CASES
+
+HOTDOG = "03_hotdog_finetune"
+
+# Hot-dog fine-tuning: ex1 train augmentation 2, ex2 test transform 1, ex3 Xavier head 3,
+# ex4 parameter groups 4 - 10 points.
+TRAIN_AUGS = '''from torchvision import transforms
+
+normalize = transforms.Normalize({mean}, {std})
+train_augs = transforms.Compose([
+    transforms.RandomResizedCrop(224),
+    transforms.RandomHorizontalFlip(),
+    transforms.ToTensor(),
+    normalize,
+])
+train_augs'''
+MAKE_TRAINER = '''def make_trainer(net, learning_rate, param_group=True):
+    if param_group:
+        head = {{id(p) for p in net.fc.parameters()}}
+        base = [p for p in net.parameters() if id(p) not in head]
+        return torch.optim.SGD([{{"params": base, "lr": {base_lr}}},
+                                {{"params": list(net.fc.parameters()), "lr": {head_lr}}}],
+                               lr=learning_rate, weight_decay=1e-3)
+    return torch.optim.SGD(net.parameters(), lr=learning_rate, weight_decay=1e-3)
+
+
+trainer = make_trainer(finetune_net, 5e-5)'''
+
+HOTDOG_CASES = [
+    Case("hotdog_reference", HOTDOG, 10, "the instructor's solutions"),
+    Case("hotdog_id_groups", HOTDOG, 10, "parameter groups built from tensor ids, `1e-3` written out",
+         edits={"ex4_make_trainer": MAKE_TRAINER.format(base_lr="learning_rate", head_lr="learning_rate * 10")}),
+    Case("hotdog_wrong_normalize", HOTDOG, 7,
+         "mean and std 0.5 instead of ImageNet's statistics: ex1 fails, and ex2's test transform "
+         "reuses the same normalize; 3 + 4",
+         edits={"ex1_train_augs": TRAIN_AUGS.format(mean="[0.5, 0.5, 0.5]", std="[0.5, 0.5, 0.5]")},
+         feedback=("statistics of ImageNet",)),
+    Case("hotdog_lr_swapped", HOTDOG, 6,
+         "learning-rate groups swapped (base at 10x, head at 1x): ex4 fails",
+         edits={"ex4_make_trainer": MAKE_TRAINER.format(base_lr="learning_rate * 10", head_lr="learning_rate")}),
+    Case("hotdog_default_init", HOTDOG, 7, "new head without Xavier-uniform re-initialisation: ex3 fails",
+         edits={"ex3_head": "finetune_net.fc = nn.Linear(finetune_net.fc.in_features, 2)\nfinetune_net.fc"},
+         feedback=("default initialisation",)),
+]
+
+SCRATCH = "04_scratch_vs_pretrained"
+
+# Scratch vs pretrained: ex1 unfreeze_last_blocks 4, ex2 summarize 3 (automatic), plus a
+# 3-point written reflection graded by hand (not part of an automatic score).
+SCRATCH_CASES = [
+    Case("scratch_reference", SCRATCH, 7, "the instructor's solutions: every automatic point; the "
+         "reflection waits for a human"),
+    Case("scratch_one_block_too_many", SCRATCH, 3, "unfreezes the last k + 1 blocks: ex1 fails",
+         edits={"ex1_unfreeze_last_blocks": '''def unfreeze_last_blocks(net, k):
+    blocks = [net.layer4, net.layer3, net.layer2, net.layer1, nn.ModuleList([net.conv1, net.bn1])]
+    for param in net.parameters():
+        param.requires_grad = False
+    for param in net.fc.parameters():
+        param.requires_grad = True
+    for block in blocks[:k + 1]:
+        for param in block.parameters():
+            param.requires_grad = True
+    return net'''}),
+    Case("scratch_first_epoch", SCRATCH, 4, "reports the first epoch's accuracy instead of the last: ex2 fails",
+         edits={"ex2_summarize": '''def summarize(runs):
+    return {strategy: {"accuracy": history.test_acc[0], "seconds": sum(history.seconds),
+                       "trainable_params": sum(p.numel() for p in net.parameters() if p.requires_grad),
+                       "total_params": sum(p.numel() for p in net.parameters())}
+            for strategy, (net, history) in runs.items()}'''}),
+]
+
+CASES = FOOD_CASES + CONCEPTS_CASES + HOTDOG_CASES + SCRATCH_CASES
