@@ -45,11 +45,16 @@ def prepare_course(out: Path, students: list[Student]) -> Path:
     return course
 
 
-def grade_course(course: Path, student_ids: list[str], echo=print) -> tuple[dict, list]:
-    """autograde, generate_feedback and export; returns the exported grades and the runs."""
+def grade_course(course: Path, student_ids: list[str], echo=print,
+                 manual: dict[str, dict[str, dict[str, float]]] | None = None) -> tuple[dict, list]:
+    """autograde, hand grades (``manual``: student -> assignment -> grade_id -> points),
+    generate_feedback and export; returns the exported grades and the runs."""
     graded = [a.id for a in assignments(course) if a.has_content]
     echo(f"- nbgrader autograde: {len(student_ids)} students x {len(graded)} assignment(s)")
     runs = autograde_all(course, [(s, a) for s in student_ids for a in graded], echo=echo)
+    if manual:
+        echo("- hand grading of the written answers (what an instructor does in formgrader)")
+        record_manual_grades(course, manual)
     for a in graded:
         echo(f"- nbgrader generate_feedback {a}")
         nbgrader(course, "generate_feedback", a, "--force")
@@ -59,6 +64,31 @@ def grade_course(course: Path, student_ids: list[str], echo=print) -> tuple[dict
     return read_grades(csv_path), runs
 
 
+def record_manual_grades(course: Path, manual: dict[str, dict[str, dict[str, float]]]) -> None:
+    """Give hand-graded cells their points through nbgrader's gradebook API."""
+    import warnings
+
+    from nbgrader.api import Gradebook
+
+    from autograder.course import course_id
+    from autograder.grading import gradebook_url
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SQLAlchemy chatter from inside nbgrader's API
+        with Gradebook(gradebook_url(course), course_id(course)) as gb:
+            for student, per_assignment in manual.items():
+                for assignment, cells in per_assignment.items():
+                    try:
+                        submission = gb.find_submission(assignment, student)
+                    except Exception:  # nothing of this assignment was graded
+                        continue
+                    for notebook in submission.notebooks:
+                        for grade in notebook.grades:
+                            if grade.name in cells:
+                                grade.manual_score = cells[grade.name]
+            gb.db.commit()
+
+
 def run_demo(out: Path = DEFAULT_OUT, students: list[Student] | None = None, echo=print) -> dict:
     """Run the whole demo; returns nbgrader export's grades."""
     students = students or demo_class.CLASS
@@ -66,7 +96,8 @@ def run_demo(out: Path = DEFAULT_OUT, students: list[Student] | None = None, ech
     echo(f"Course directory: {out}")
     echo("- nbgrader generate_assignment, then the simulated class's submissions")
     course = prepare_course(out, students)
-    grades, runs = grade_course(course, [s.id for s in students], echo=echo)
+    grades, runs = grade_course(course, [s.id for s in students], echo=echo,
+                                manual={s.id: s.manual for s in students if s.manual})
     echo("")
     echo(score_table(grades, [s.id for s in students], [(a.id, a.has_content) for a in assignments(course)]))
     failed = [r for r in runs if not r.ok]

@@ -48,8 +48,16 @@ PARTIAL_EDITS = {
     },
 }
 
+#: The written reflection of 04 is graded by hand; the demo plays the instructor.
+REFLECTION = "ex3_reflection"
+PARTIAL_EDITS.setdefault("04_scratch_vs_pretrained", {})[REFLECTION] = (
+    "Pretrained was better than scratch because it is pretrained.")  # restates, explains nothing
+
 CLASS = [
-    Student("reference"),                      # the source solutions: full marks
-    Student("blank", solves=False),            # the untouched student version: zero
-    Student("partial", edits=PARTIAL_EDITS),   # some right, some wrong: in between
+    # the source solutions (and a full-marks reflection): full marks
+    Student("reference", manual={"04_scratch_vs_pretrained": {REFLECTION: 3}}),
+    # the untouched student version: zero
+    Student("blank", solves=False, manual={"04_scratch_vs_pretrained": {REFLECTION: 0}}),
+    # some right, some wrong, a thin reflection: in between
+    Student("partial", edits=PARTIAL_EDITS, manual={"04_scratch_vs_pretrained": {REFLECTION: 1}}),
 ]

@@ -18,12 +18,15 @@ class Student:
     ``solves``: fill answer cells with the source solutions (else leave them as released).
     ``edits``: per assignment, answer cells (by nbgrader grade_id) replaced with this code.
     ``missing``: assignments whose folder this student submits without the notebook.
+    ``manual``: per assignment, the points an instructor gives each hand-graded cell
+    (by grade_id), as formgrader would record them.
     """
 
     id: str
     solves: bool = True
     edits: dict[str, dict[str, str]] = field(default_factory=dict)
     missing: tuple[str, ...] = ()
+    manual: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def solution_code(source: str) -> str:
