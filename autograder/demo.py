@@ -46,12 +46,19 @@ def prepare_course(out: Path, students: list[Student]) -> Path:
 
 
 def grade_course(course: Path, student_ids: list[str], echo=print,
-                 manual: dict[str, dict[str, dict[str, float]]] | None = None) -> tuple[dict, list]:
+                 manual: dict[str, dict[str, dict[str, float]]] | None = None,
+                 pairs: list[tuple[str, str]] | None = None) -> tuple[dict, list]:
     """autograde, hand grades (``manual``: student -> assignment -> grade_id -> points),
-    generate_feedback and export; returns the exported grades and the runs."""
+    generate_feedback and export; returns the exported grades and the runs.
+
+    ``pairs`` (student, assignment) limits what is graded; by default every student's
+    every assignment that has content.
+    """
     graded = [a.id for a in assignments(course) if a.has_content]
-    echo(f"- nbgrader autograde: {len(student_ids)} students x {len(graded)} assignment(s)")
-    runs = autograde_all(course, [(s, a) for s in student_ids for a in graded], echo=echo)
+    pairs = pairs or [(s, a) for s in student_ids for a in graded]
+    echo(f"- nbgrader autograde: {len(pairs)} submissions ({len(student_ids)} students, "
+         f"{len(graded)} assignments)")
+    runs = autograde_all(course, pairs, echo=echo)
     if manual:
         echo("- hand grading of the written answers (what an instructor does in formgrader)")
         record_manual_grades(course, manual)

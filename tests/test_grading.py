@@ -5,9 +5,7 @@ One course directory is built, a class of simulated students submits, and
 student's expected score and the reason for it sit next to its answers.
 """
 
-from pathlib import Path
 
-import nbformat
 import pytest
 
 from autograder.demo import grade_course, prepare_course
@@ -40,60 +38,56 @@ VARIANTS = [
                        "    if not name.startswith('fc.'):\n"
                        "        param.requires_grad = False"),
     }}),
-    # Right answers, but the network warns on every forward pass, inside the test cells.
-    Student("warns", edits={FOOD: {
-        "ex4_replace_head": ("import warnings\nnet.fc = new_layer\n"
-                             "net.register_forward_hook(lambda m, i, o: "
-                             "warnings.warn('this hook is deprecated', UserWarning))"),
-    }}),
 ]
 
-# Wrong answers students really give: documented partial marks.
-MISTAKES = [
-    # Freezes after attaching the head: ex4 (head not trainable) and ex5 (a step cannot train it) fail.
-    Student("head_frozen", edits={FOOD: {
-        "ex4_replace_head": "net.fc = new_layer\nfor p in net.parameters():\n    p.requires_grad = False",
-    }}),
-    # Five classes instead of seven: ex3 fails, and ex4's hidden tests (7 outputs, 3,591 parameters).
-    Student("five_classes", edits={FOOD: {
-        "ex3_new_layer": "num_classes = 5\nnew_layer = torch.nn.Linear(in_features, num_classes)",
-    }}),
-]
+# Wrong answers, tampering, faults and warnings: the submission corpus (tests/corpus/).
 
 BAD_INPUT = [Student("missing", missing=(FOOD,)), Student("broken")]
 
-EXPECTED = {
-    "reference": 10, "blank": 0, "partial": 3,          # partial: ex1 + ex2 right (1 + 2)
-    "keywords": 10, "module_freeze": 10, "named_loop": 10, "replace_first": 10, "warns": 10,
-    "head_frozen": 5,                                   # ex1 + ex2 + ex3 = 1 + 2 + 2
-    "five_classes": 6,                                  # ex1 + ex2 + ex5 = 1 + 2 + 3
-    "missing": 0,
+ASSIGNMENTS = ["01_concepts", FOOD, "03_hotdog_finetune", "04_scratch_vs_pretrained"]
+
+# The demo class on every assignment: (score, max). Partial's mistakes are in
+# autograder/demo_class.py; 04's reflection is graded by hand (3 points).
+DEMO_EXPECTED = {
+    ("reference", "01_concepts"): (10, 10), ("blank", "01_concepts"): (0, 10), ("partial", "01_concepts"): (5, 10),
+    ("reference", FOOD): (10, 10), ("blank", FOOD): (0, 10), ("partial", FOOD): (3, 10),
+    ("reference", "03_hotdog_finetune"): (10, 10), ("blank", "03_hotdog_finetune"): (0, 10),
+    ("partial", "03_hotdog_finetune"): (3, 10),
+    ("reference", "04_scratch_vs_pretrained"): (10, 10), ("blank", "04_scratch_vs_pretrained"): (0, 10),
+    ("partial", "04_scratch_vs_pretrained"): (4, 10),   # ex2 right (3) + a thin reflection (1)
 }
+
+# Equivalent FoodVision answers: full marks.
+VARIANT_EXPECTED = {"keywords": 10, "module_freeze": 10, "named_loop": 10, "replace_first": 10, "missing": 0}
 
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    students = CLASS + VARIANTS + MISTAKES + BAD_INPUT
+    students = CLASS + VARIANTS + BAD_INPUT
     course = prepare_course(tmp_path_factory.mktemp("course") / "course", students)
     (course / "submitted" / "broken" / FOOD / "foodvision_head.ipynb").write_text('{"cells": [ not json')
-    grades, runs = grade_course(course, [s.id for s in students], echo=lambda *a, **k: None)
-    return course, grades, {r.student: r for r in runs}
+    pairs = [(s.id, a) for s in CLASS for a in ASSIGNMENTS] + [(s.id, FOOD) for s in VARIANTS + BAD_INPUT]
+    grades, runs = grade_course(course, [s.id for s in students], echo=lambda *a, **k: None,
+                                manual={s.id: s.manual for s in CLASS}, pairs=pairs)
+    return course, grades, {r.student: r for r in runs if r.assignment == FOOD}
 
 
-@pytest.mark.parametrize("student, score", sorted(EXPECTED.items()))
-def test_scores(graded, student, score):
+def test_every_assignment_has_content():
+    from autograder.course import assignments
+
+    assert [a.id for a in assignments() if a.has_content] == ASSIGNMENTS
+
+
+@pytest.mark.parametrize("student, assignment", sorted(DEMO_EXPECTED))
+def test_demo_class_scores(graded, student, assignment):
+    _, grades, _ = graded
+    assert grades[(student, assignment)] == DEMO_EXPECTED[(student, assignment)]
+
+
+@pytest.mark.parametrize("student, score", sorted(VARIANT_EXPECTED.items()))
+def test_equivalent_answers_get_full_marks(graded, student, score):
     _, grades, _ = graded
     assert grades[(student, FOOD)] == (score, 10)
-
-
-def test_the_warning_reached_a_test_cell_and_cost_nothing(graded):
-    course, grades, _ = graded
-    nb = nbformat.read(course / "autograded" / "warns" / FOOD / "foodvision_head.ipynb", as_version=4)
-    warned = [c.metadata["nbgrader"]["grade_id"] for c in nb.cells
-              if c.metadata.get("nbgrader", {}).get("grade")
-              and any("this hook is deprecated" in o.get("text", "") for o in c.outputs)]
-    assert warned, "the hook's warning should show in a graded cell's output"
-    assert grades[("warns", FOOD)] == (10, 10)
 
 
 def test_a_broken_notebook_is_reported_by_name_and_the_others_are_graded(graded):

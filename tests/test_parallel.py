@@ -16,9 +16,7 @@ pytestmark = pytest.mark.slow
 FOOD = "02_foodvision_head"
 
 STUDENTS = CLASS + [
-    Student("five_classes", edits={FOOD: {"ex3_new_layer": "new_layer = torch.nn.Linear(512, 5)"}}),
     Student("all_params", edits={FOOD: {"ex5_optimizer": "optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)"}}),
-    Student("missing", missing=(FOOD,)),
 ]
 
 
