@@ -25,9 +25,9 @@ class History:
                 "test_acc": self.test_acc, "seconds": self.seconds}
 
 
-def _progress(iterable, desc: str, total: int | None = None):
-    """A progress bar in notebooks and terminals; silent under nbgrader."""
-    if env.under_nbgrader():
+def _progress(iterable, desc: str, total: int | None = None, show: bool = True):
+    """A progress bar in notebooks and terminals; silent under nbgrader or when not ``show``."""
+    if env.under_nbgrader() or not show:
         return iterable
     from tqdm.auto import tqdm
 
@@ -70,11 +70,11 @@ def train_mode(net: nn.Module) -> nn.Module:
 
 
 def train_epoch(net: nn.Module, train_iter, loss, optimizer, device: torch.device,
-                desc: str = "train") -> tuple[float, float]:
+                desc: str = "train", progress: bool = True) -> tuple[float, float]:
     """One pass over ``train_iter``; returns mean loss and accuracy."""
     train_mode(net)
     total_loss = correct = seen = 0.0
-    for X, y in _progress(train_iter, desc, total=len(train_iter)):
+    for X, y in _progress(train_iter, desc, total=len(train_iter), show=progress):
         X, y = X.to(device), y.to(device)
         optimizer.zero_grad()
         y_hat = net(X)
@@ -98,7 +98,7 @@ def train(net: nn.Module, train_iter, test_iter, loss, optimizer, num_epochs: in
     for epoch in range(num_epochs):
         start = time.perf_counter()
         train_loss, train_acc = train_epoch(net, train_iter, loss, optimizer, device,
-                                            desc=f"epoch {epoch + 1}/{num_epochs}")
+                                            desc=f"epoch {epoch + 1}/{num_epochs}", progress=verbose)
         test_acc = evaluate_accuracy(net, test_iter, device)
         seconds = time.perf_counter() - start
         for name, value in zip(("train_loss", "train_acc", "test_acc", "seconds"),
