@@ -1,0 +1,282 @@
+"""`make bench`: measure the course on this machine and write the report.
+
+    python -m benchmarks.run [--only features,throughput,notebooks,grading]
+
+Writes benchmarks/results.json (sections merged, so one section can be re-run)
+and BENCHMARKS.md. Each ratio is measured within one run, on one machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import torch
+from torch import nn
+from torch.utils.data import DataLoader
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results.json"
+REPORT = ROOT / "BENCHMARKS.md"
+SECTIONS = ("features", "throughput", "notebooks", "grading")
+
+# Budgets (issue: fast on a laptop CPU). Checked here, not in timed tests.
+TARGETS = {"cached_speedup": 20.0, "accuracy_gap_points": 1.0, "parallel_speedup": 1.6,
+           "course_offline_seconds": 20 * 60, "autograde_seconds": 20, "peak_rss_mib": 4096}
+
+
+def machine() -> dict:
+    import timm
+    import torchvision
+
+    return {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "python": platform.python_version(), "torch": torch.__version__,
+            "torchvision": torchvision.__version__, "timm": timm.__version__,
+            "platform": platform.platform(), "date": time.strftime("%Y-%m-%d"),
+            "load_average_1min_at_start": round(os.getloadavg()[0], 2)}
+
+
+# --- head training: recomputed base vs cached features -------------------------------------
+
+
+def bench_features(num_epochs: int = 3, seed: int = 0) -> dict:
+    from tlcourse import data, engine
+    from tlcourse.backbones import first_available
+    from tlcourse.features import base_of, cached_features
+
+    backbone = first_available(["resnet18", "efficientnet_lite0"], verbose=False)
+    net = backbone.net
+    net.requires_grad_(False)
+    torch.manual_seed(seed)
+    head = nn.Linear(backbone.feature_size, 7)
+    init = {k: v.clone() for k, v in head.state_dict().items()}
+    setattr(net, backbone.head_attr, head)
+    train_ds, test_ds = data.foodvision7(transform=backbone.transform, mode="offline", verbose=False)
+    loss = nn.CrossEntropyLoss()
+
+    def loaders(train, test):
+        return (DataLoader(train, batch_size=32, shuffle=True, generator=torch.Generator().manual_seed(seed)),
+                DataLoader(test, batch_size=32))
+
+    slow = engine.train(net, *loaders(train_ds, test_ds), loss,
+                        torch.optim.Adam(head.parameters(), lr=1e-3), num_epochs, verbose=False)
+    with tempfile.TemporaryDirectory() as cache:
+        start = time.perf_counter()
+        base = base_of(net, backbone.head_attr)
+        train_f = cached_features(backbone.name, base, train_ds, cache=Path(cache), verbose=False)
+        test_f = cached_features(backbone.name, base, test_ds, cache=Path(cache), verbose=False)
+        extract_seconds = time.perf_counter() - start
+    fast_head = nn.Linear(backbone.feature_size, 7)
+    fast_head.load_state_dict(init)
+    fast = engine.train(fast_head, *loaders(train_f, test_f), loss,
+                        torch.optim.Adam(fast_head.parameters(), lr=1e-3), num_epochs, verbose=False)
+    slow_epoch = sum(slow.seconds) / num_epochs
+    fast_epoch = sum(fast.seconds) / num_epochs
+    return {
+        "backbone": backbone.name, "data": "FoodVision-7 photos", "train_images": len(train_ds),
+        "test_images": len(test_ds), "epochs": num_epochs, "image_size": backbone.input_size,
+        "recomputed_epoch_seconds": round(slow_epoch, 3), "cached_epoch_seconds": round(fast_epoch, 4),
+        "feature_extraction_seconds": round(extract_seconds, 2),
+        "speedup_per_epoch": round(slow_epoch / fast_epoch, 1),
+        "recomputed_test_acc": round(slow.test_acc[-1], 4), "cached_test_acc": round(fast.test_acc[-1], 4),
+        "accuracy_gap_points": round(abs(slow.test_acc[-1] - fast.test_acc[-1]) * 100, 2),
+    }
+
+
+# --- throughput -------------------------------------------------------------------------------
+
+
+def images_per_second(net: nn.Module, size: int, backward: bool, batch: int = 32, steps: int = 3) -> float:
+    X = torch.randn(batch, 3, size, size)
+    net.train(backward)
+    net.requires_grad_(backward)
+
+    def step():
+        if backward:
+            net.zero_grad()
+            net(X).sum().backward()
+        else:
+            with torch.no_grad():
+                net(X)
+
+    step()  # warm-up
+    start = time.perf_counter()
+    for _ in range(steps):
+        step()
+    return batch * steps / (time.perf_counter() - start)
+
+
+def bench_throughput() -> dict:
+    from tlcourse.backbones import random_init
+
+    rows = []
+    for name in ("resnet18", "resnet34", "efficientnet_lite0"):
+        net = random_init(name).net  # speed does not depend on the weights' values
+        for size in (224, 160):
+            rows.append({"backbone": name, "size": size,
+                         "forward_img_s": round(images_per_second(net, size, False), 1),
+                         "train_step_img_s": round(images_per_second(net, size, True), 1)})
+    return {"batch": 32, "rows": rows}
+
+
+# --- notebooks --------------------------------------------------------------------------------
+
+
+def run_notebook(path: Path, autograde: bool) -> dict:
+    cmd = [sys.executable, "-m", "benchmarks.notebook_run", str(path)] + (["--autograde"] if autograde else [])
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent) + os.pathsep + os.environ.get("PATH", ""))
+    proc = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, env=env)
+    if proc.returncode != 0:
+        return {"seconds": None, "peak_rss_mib": None, "errors": [proc.stderr[-300:]]}
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def bench_notebooks() -> dict:
+    rows = []
+    for path in sorted((ROOT / "source").rglob("*.ipynb")):
+        for mode in ("autograde", "offline"):
+            result = run_notebook(path, autograde=(mode == "autograde"))
+            rows.append({"notebook": path.parent.name, "mode": mode, **result})
+            print(f"  {path.parent.name} {mode}: {result}", flush=True)
+    offline = [r["seconds"] for r in rows if r["mode"] == "offline" and r["seconds"] is not None]
+    return {"rows": rows, "offline_total_seconds": round(sum(offline), 1)}
+
+
+# --- grading: serial nbgrader vs parallel workers ----------------------------------------------
+
+
+def bench_grading(num_students: int = 16, jobs: int = 2) -> dict:
+    from autograder.demo import prepare_course
+    from autograder.demo_class import CLASS
+    from autograder.grading import autograde_all
+    from autograder.parallel import autograde_parallel
+    from autograder.submissions import Student
+
+    graded = [a for a in __import__("autograder.course", fromlist=["assignments"]).assignments() if a.has_content]
+    students = CLASS + [Student(f"student{i:02d}", edits=CLASS[2].edits if i % 3 == 0 else {})
+                        for i in range(num_students - len(CLASS))]
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        for label, group in (("demo_class", CLASS), (f"{num_students}_submissions", students)):
+            serial = prepare_course(Path(tmp) / f"{label}-serial", group)
+            parallel = Path(tmp) / f"{label}-parallel"
+            shutil.copytree(serial, parallel)
+            pairs = [(s.id, a.id) for s in group for a in graded]
+            quiet = lambda *a, **k: None  # noqa: E731
+            start = time.perf_counter()
+            autograde_all(serial, pairs, echo=quiet)
+            serial_s = time.perf_counter() - start
+            start = time.perf_counter()
+            autograde_parallel(parallel, pairs, jobs=jobs, echo=quiet)
+            parallel_s = time.perf_counter() - start
+            results[label] = {"submissions": len(pairs), "serial_seconds": round(serial_s, 1),
+                              "parallel_seconds": round(parallel_s, 1), "jobs": jobs,
+                              "speedup": round(serial_s / parallel_s, 2)}
+            print(f"  {label}: {results[label]}", flush=True)
+    return results
+
+
+# --- report -----------------------------------------------------------------------------------
+
+
+def verdict(ok: bool) -> str:
+    return "met" if ok else "**missed**"
+
+
+def report(results: dict) -> str:
+    m = results.get("machine", {})
+    out = ["# Benchmarks", "",
+           "Measured by `make bench` (`python -m benchmarks.run`) in one run on one machine; "
+           "ratios compare runs made minutes apart on the same machine. Raw numbers: "
+           "`benchmarks/results.json`.", "",
+           f"Machine: {m.get('cpu_count')} cores, torch threads {m.get('torch_threads')}, "
+           f"Python {m.get('python')}, torch {m.get('torch')}, torchvision {m.get('torchvision')}, "
+           f"timm {m.get('timm')}, measured {m.get('date')}; 1-minute load average when the last "
+           f"section started: {m.get('load_average_1min_at_start')} (other jobs shared the machine).", ""]
+    if "features" in results:
+        f = results["features"]
+        out += ["## Head training: base recomputed each epoch vs cached features", "",
+                f"{f['backbone']} at {f['image_size']} px, {f['data']}: {f['train_images']} train / "
+                f"{f['test_images']} test images, {f['epochs']} epochs, same initial head and batch order.", "",
+                "| | seconds per epoch | test accuracy |", "|---|---|---|",
+                f"| base recomputed | {f['recomputed_epoch_seconds']} | {f['recomputed_test_acc']} |",
+                f"| cached features | {f['cached_epoch_seconds']} (+ {f['feature_extraction_seconds']} s once) "
+                f"| {f['cached_test_acc']} |", "",
+                f"Speed-up per epoch: **{f['speedup_per_epoch']}x** (target >= {TARGETS['cached_speedup']:g}x: "
+                f"{verdict(f['speedup_per_epoch'] >= TARGETS['cached_speedup'])}); accuracy gap "
+                f"{f['accuracy_gap_points']} points (target <= 1: "
+                f"{verdict(f['accuracy_gap_points'] <= TARGETS['accuracy_gap_points'])}).", ""]
+    if "throughput" in results:
+        t = results["throughput"]
+        out += ["## Throughput (images per second, batch %d)" % t["batch"], "",
+                "| backbone | size | forward | forward + backward |", "|---|---|---|---|"]
+        out += [f"| {r['backbone']} | {r['size']} | {r['forward_img_s']} | {r['train_step_img_s']} |"
+                for r in t["rows"]]
+        out.append("")
+    if "notebooks" in results:
+        n = results["notebooks"]
+        out += ["## Notebooks: wall time and peak memory of the kernel", "",
+                "| notebook | mode | seconds | peak RSS (MiB) | errors |", "|---|---|---|---|---|"]
+        out += [f"| {r['notebook']} | {r['mode']} | {r['seconds']} | {r['peak_rss_mib']} | {len(r['errors'])} |"
+                for r in n["rows"]]
+        graded_ok = all(r["seconds"] is not None and r["seconds"] <= TARGETS["autograde_seconds"]
+                        for r in n["rows"] if r["mode"] == "autograde")
+        rss_ok = all(r["peak_rss_mib"] is not None and r["peak_rss_mib"] <= TARGETS["peak_rss_mib"]
+                     for r in n["rows"])
+        out += ["", f"Full offline course: **{n['offline_total_seconds']} s** (budget 1200 s: "
+                f"{verdict(n['offline_total_seconds'] <= TARGETS['course_offline_seconds'])}); each notebook "
+                f"in autograde mode under 20 s: {verdict(graded_ok)}; peak RSS under 4 GiB: {verdict(rss_ok)}.", ""]
+    if "grading" in results:
+        g = results["grading"]
+        out += ["## Autograde: serial nbgrader vs parallel workers", "",
+                "| class | submissions | serial (s) | parallel (s) | workers | speed-up |", "|---|---|---|---|---|---|"]
+        out += [f"| {k} | {v['submissions']} | {v['serial_seconds']} | {v['parallel_seconds']} | {v['jobs']} | "
+                f"{v['speedup']}x |" for k, v in g.items()]
+        best = max(v["speedup"] for v in g.values())
+        out += ["", f"Target >= {TARGETS['parallel_speedup']}x on 2 cores for 16 submissions: "
+                f"{verdict(g.get('16_submissions', {}).get('speedup', 0) >= TARGETS['parallel_speedup'])} "
+                f"(best {best}x).", ""]
+    missing = [name for name in SECTIONS if name not in results]
+    if missing:
+        out += ["## Not measured yet", "",
+                "Sections of `make bench` with no committed result (run `python -m benchmarks.run "
+                f"--only {','.join(missing)}`): {', '.join(missing)}.", ""]
+    return "\n".join(out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", default=",".join(SECTIONS), help="comma-separated sections to (re)measure")
+    parser.add_argument("--report-only", action="store_true", help="rewrite BENCHMARKS.md from results.json")
+    args = parser.parse_args(argv)
+    if args.report_only:
+        REPORT.write_text(report(json.loads(RESULTS.read_text())) + "\n")
+        print(REPORT.read_text())
+        return 0
+    wanted = [s.strip() for s in args.only.split(",") if s.strip()]
+    unknown = set(wanted) - set(SECTIONS)
+    if unknown:
+        parser.error(f"unknown section(s) {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
+    results["machine"] = machine()
+    runners = {"features": bench_features, "throughput": bench_throughput,
+               "notebooks": bench_notebooks, "grading": bench_grading}
+    for name in wanted:
+        print(f"- {name}", flush=True)
+        results[name] = runners[name]()
+        RESULTS.write_text(json.dumps(results, indent=2) + "\n")
+        REPORT.write_text(report(results) + "\n")
+    print(REPORT.read_text())
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
