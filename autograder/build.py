@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 import filecmp
-import shutil
 import sys
 import tempfile
 from pathlib import Path
 
-from autograder.course import ROOT, assignments
+from autograder.course import ROOT, assignments, copy_course
 from autograder.nbgrader_cli import nbgrader
 
 RELEASE_DIR = "notebooks"
@@ -37,9 +36,7 @@ def build(root: Path = ROOT, release_dir: str = RELEASE_DIR) -> list[Path]:
 def stale_notebooks(root: Path = ROOT) -> list[str]:
     """Student notebooks in notebooks/ that differ from a fresh build of source/."""
     with tempfile.TemporaryDirectory(prefix="tlcourse-check-") as tmp:
-        course = Path(tmp)
-        shutil.copy(root / "nbgrader_config.py", course)
-        shutil.copytree(root / "source", course / "source")
+        course = copy_course(root, Path(tmp))
         build(course, release_dir="fresh")
         fresh, committed = course / "fresh", root / RELEASE_DIR
         fresh_files = {p.relative_to(fresh) for p in fresh.rglob("*") if p.is_file()}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -47,3 +48,11 @@ def course_id(root: Path = ROOT) -> str:
 def assignments(root: Path = ROOT) -> list[Assignment]:
     """The course's assignments in course order."""
     return [Assignment(aid, title, root) for aid, title in _read_config(root)["ASSIGNMENTS"]]
+
+
+def copy_course(root: Path, dest: Path) -> Path:
+    """A new course directory at ``dest`` with ``root``'s nbgrader config and sources."""
+    dest.mkdir(parents=True, exist_ok=True)
+    shutil.copy(root / "nbgrader_config.py", dest)
+    shutil.copytree(root / "source", dest / "source")
+    return dest

@@ -16,8 +16,8 @@ import time
 from pathlib import Path
 
 from autograder import demo_class
-from autograder.course import ROOT, assignments
-from autograder.grading import autograde_all, read_grades, score_table
+from autograder.course import ROOT, assignments, copy_course
+from autograder.grading import autograde_all, open_gradebook, read_grades, score_table
 from autograder.nbgrader_cli import nbgrader
 from autograder.submissions import Student, write_submission
 
@@ -28,10 +28,7 @@ def fresh_course_dir(out: Path) -> Path:
     """An empty course directory with the course's config and sources."""
     if out.exists():
         shutil.rmtree(out)
-    out.mkdir(parents=True)
-    shutil.copy(ROOT / "nbgrader_config.py", out)
-    shutil.copytree(ROOT / "source", out / "source")
-    return out
+    return copy_course(ROOT, out)
 
 
 def prepare_course(out: Path, students: list[Student]) -> Path:
@@ -73,27 +70,20 @@ def grade_course(course: Path, student_ids: list[str], echo=print,
 
 def record_manual_grades(course: Path, manual: dict[str, dict[str, dict[str, float]]]) -> None:
     """Give hand-graded cells their points through nbgrader's gradebook API."""
-    import warnings
+    from nbgrader.api import MissingEntry
 
-    from nbgrader.api import Gradebook
-
-    from autograder.course import course_id
-    from autograder.grading import gradebook_url
-
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # SQLAlchemy chatter from inside nbgrader's API
-        with Gradebook(gradebook_url(course), course_id(course)) as gb:
-            for student, per_assignment in manual.items():
-                for assignment, cells in per_assignment.items():
-                    try:
-                        submission = gb.find_submission(assignment, student)
-                    except Exception:  # nothing of this assignment was graded
-                        continue
-                    for notebook in submission.notebooks:
-                        for grade in notebook.grades:
-                            if grade.name in cells:
-                                grade.manual_score = cells[grade.name]
-            gb.db.commit()
+    with open_gradebook(course) as gb:
+        for student, per_assignment in manual.items():
+            for assignment, cells in per_assignment.items():
+                try:
+                    submission = gb.find_submission(assignment, student)
+                except MissingEntry:  # nothing of this assignment was graded
+                    continue
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        if grade.name in cells:
+                            grade.manual_score = cells[grade.name]
+        gb.db.commit()
 
 
 def run_demo(out: Path = DEFAULT_OUT, students: list[Student] | None = None, echo=print) -> dict:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import csv
+import warnings
+from contextlib import contextmanager
 import os
 import subprocess
 import sys
@@ -73,10 +75,9 @@ def gradebook_url(course_dir: Path, *extra_args: str) -> str:
     return f"sqlite:///{(course_dir / 'gradebook.db').resolve()}"
 
 
-def record_empty_submission(course_dir: Path, assignment: str, student: str, *extra_args: str) -> None:
-    """A submission without notebooks, through nbgrader's own gradebook API: it scores 0."""
-    import warnings
-
+@contextmanager
+def open_gradebook(course_dir: Path, *extra_args: str):
+    """nbgrader's own Gradebook for this course directory, without SQLAlchemy's warnings."""
     from nbgrader.api import Gradebook
 
     from autograder.course import course_id
@@ -84,8 +85,14 @@ def record_empty_submission(course_dir: Path, assignment: str, student: str, *ex
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # SQLAlchemy chatter from inside nbgrader's API
         with Gradebook(gradebook_url(course_dir, *extra_args), course_id(course_dir)) as gb:
-            gb.update_or_create_student(student)
-            gb.update_or_create_submission(assignment, student)
+            yield gb
+
+
+def record_empty_submission(course_dir: Path, assignment: str, student: str, *extra_args: str) -> None:
+    """A submission without notebooks, through nbgrader's own gradebook API: it scores 0."""
+    with open_gradebook(course_dir, *extra_args) as gb:
+        gb.update_or_create_student(student)
+        gb.update_or_create_submission(assignment, student)
 
 
 def autograde_all(course_dir: Path, pairs: list[tuple[str, str]], echo=print) -> list[GradingRun]:
