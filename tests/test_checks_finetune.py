@@ -131,8 +131,8 @@ def test_xavier_on_a_weight_drawn_another_way_passes(net):
 
 @pytest.mark.parametrize("make, words", [
     (lambda: nn.Linear(512, 2), "PyTorch's default range"),
-    (lambda: nn.Linear(1000, 2), "1000 is what the OLD head put out"),
-    (lambda: nn.Linear(512, 1000), "2 classes"),
+    (lambda: nn.Linear(1000, 2), "not the 1000 ImageNet scores of the old head"),
+    (lambda: nn.Linear(512, 1000), "2 hot-dog classes"),
     (lambda: nn.Linear(512, 2, bias=False), "bias"),
     (lambda: nn.Sequential(nn.Linear(512, 2)), "Sequential"),
 ])

@@ -9,6 +9,7 @@ import torch
 from torch import nn, optim
 
 from tlcourse.checks.base import fail, require, short_list
+from tlcourse.checks.heads import check_linear
 
 IMAGENET_MEAN = (0.485, 0.456, 0.406)
 IMAGENET_STD = (0.229, 0.224, 0.225)
@@ -296,29 +297,9 @@ def check_finetune_head(net: nn.Module, num_classes: int = 2, in_features: int =
                         head_attr: str = "fc") -> None:
     """``net.fc`` is a fresh ``Linear(512, 2)`` with Xavier-uniform weights; nothing is frozen."""
     layer = getattr(net, head_attr)
-    require(
-        isinstance(layer, nn.Linear),
-        expected=f"net.{head_attr} = nn.Linear({in_features}, {num_classes})",
-        found=f"{type(layer).__name__}: {layer!r}",
-        why="the new output layer is one fully connected layer from the features to the class scores.",
-    )
-    found = f"Linear(in_features={layer.in_features}, out_features={layer.out_features})"
-    require(
-        layer.in_features == in_features,
-        expected=f"in_features={in_features}",
-        found=found,
-        why=f"the base hands {in_features} features to the head"
-        + ("; 1000 is what the OLD head put out." if layer.in_features == 1000 else "."),
-        hint=f"nn.Linear(finetune_net.{head_attr}.in_features, {num_classes})",
-    )
-    require(
-        layer.out_features == num_classes,
-        expected=f"out_features={num_classes}",
-        found=found,
-        why=f"the hot-dog task has {num_classes} classes (hotdog, not-hotdog): one score each.",
-    )
-    require(layer.bias is not None, "a layer with a bias (the default)", "bias=False",
-            "keep the default bias=True, as the old head had.")
+    check_linear(layer, in_features, num_classes,
+                 classes=f"the {num_classes} hot-dog classes (hotdog, not-hotdog)",
+                 hint=f"nn.Linear(finetune_net.{head_attr}.in_features, {num_classes})")
     check_xavier_uniform(layer.weight)
     frozen = [name for name, p in net.named_parameters() if not p.requires_grad]
     require(

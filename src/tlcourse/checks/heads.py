@@ -36,8 +36,11 @@ def check_in_features(in_features, expected: int = 512) -> None:
     )
 
 
-def check_linear(layer, in_features: int = 512, num_classes: int = 7) -> None:
-    """``layer`` must be ``nn.Linear(in_features, num_classes)`` with a bias."""
+def check_linear(layer, in_features: int = 512, num_classes: int = 7,
+                 classes: str = "FoodVision-7's 7 classes",
+                 hint: str = "torch.nn.Linear(net.fc.in_features, 7)") -> None:
+    """``layer`` must be ``nn.Linear(in_features, num_classes)`` with a bias. ``classes`` names
+    the task's classes in the message, ``hint`` is the line that builds the right layer."""
     require(
         isinstance(layer, nn.Linear),
         expected=f"torch.nn.Linear({in_features}, {num_classes})",
@@ -55,13 +58,14 @@ def check_linear(layer, in_features: int = 512, num_classes: int = 7) -> None:
         found=found,
         why=(f"the layer receives the base's {in_features}-number feature vector"
              + (", not the 1000 ImageNet scores of the old head." if layer.in_features == IMAGENET_CLASSES else ".")),
-        hint="torch.nn.Linear(net.fc.in_features, 7)",
+        hint=hint,
     )
     require(
         layer.out_features == num_classes,
         expected=f"out_features={num_classes}",
         found=found,
-        why=f"FoodVision-7 has {num_classes} classes and the head gives one score per class.",
+        why=f"the head gives one score for each of {classes}.",
+        hint=hint,
     )
     require(layer.bias is not None, "a layer with a bias (the default)", "bias=False",
             "the old head had a bias; keep the default bias=True.")

@@ -1,0 +1,76 @@
+"""Does the benchmark report say 'missed' when a budget is missed, and start notebooks cold?"""
+
+import json
+
+import pytest
+
+from benchmarks import run as bench
+
+
+def notebook_rows(offline_seconds, autograde_seconds=10.0, rss=2000):
+    rows = []
+    for name, seconds in offline_seconds.items():
+        rows.append({"notebook": name, "mode": "autograde", "seconds": autograde_seconds,
+                     "peak_rss_mib": rss, "errors": []})
+        rows.append({"notebook": name, "mode": "offline", "seconds": seconds, "peak_rss_mib": rss,
+                     "errors": []})
+    return {"rows": rows, "offline_total_seconds": sum(offline_seconds.values()),
+            "feature_cache": "cold at the start"}
+
+
+def test_a_course_within_every_budget_is_reported_met():
+    text = bench.report({"notebooks": notebook_rows({"01": 100.0, "02": 200.0})})
+    assert "**300.0 s** (budget 1200 s: met)" in text
+    assert "under 20 s: met" in text and "under 4 GiB: met" in text
+
+
+@pytest.mark.parametrize("offline, autograde, rss, missed", [
+    ({"01": 700.0, "02": 600.0}, 10.0, 2000, "budget 1200 s: **missed**"),
+    ({"01": 100.0}, 25.0, 2000, "under 20 s: **missed**"),
+    ({"01": 100.0}, 10.0, 5000, "under 4 GiB: **missed**"),
+])
+def test_each_budget_missed_is_reported_missed(offline, autograde, rss, missed):
+    text = bench.report({"notebooks": notebook_rows(offline, autograde, rss)})
+    assert missed in text
+    assert text.count("**missed**") == 1
+
+
+def test_a_notebook_that_crashed_misses_the_autograde_budget():
+    results = {"notebooks": notebook_rows({"01": 100.0})}
+    results["notebooks"]["rows"][0].update(seconds=None, peak_rss_mib=None, errors=["Traceback"])
+    assert "under 20 s: **missed**" in bench.report(results)
+
+
+def test_grading_speedup_below_target_is_missed():
+    grading = {"16_submissions": {"submissions": 16, "serial_seconds": 100.0, "parallel_seconds": 80.0,
+                                  "jobs": 2, "speedup": 1.25}}
+    assert "Target >= 1.6x on 2 cores for 16 submissions: **missed**" in bench.report({"grading": grading})
+
+
+def test_sections_never_measured_are_listed():
+    text = bench.report({"notebooks": notebook_rows({"01": 1.0})})
+    assert "## Not measured yet" in text and "features, throughput, grading" in text
+
+
+def test_the_committed_report_is_the_committed_results_rendered():
+    # BENCHMARKS.md must be regenerated from benchmarks/results.json, never edited by hand.
+    results = json.loads(bench.RESULTS.read_text())
+    assert bench.REPORT.read_text() == bench.report(results) + "\n", (
+        "BENCHMARKS.md differs from benchmarks/results.json: run `python -m benchmarks.run --report-only`")
+
+
+def test_notebooks_start_with_no_cached_features(tmp_path, monkeypatch):
+    real = tmp_path / "real"
+    (real / "features").mkdir(parents=True)
+    (real / "features" / "resnet18-abc.pt").write_bytes(b"cached")
+    (real / "foodvision7" / "train").mkdir(parents=True)
+    (real / "pictures.tgz").write_bytes(b"archive")
+    monkeypatch.setenv("TLCOURSE_DATA", str(real))
+    cold = tmp_path / "cold"
+    cold.mkdir()
+
+    bench.cold_feature_cache(cold)
+
+    assert sorted(p.name for p in cold.iterdir()) == ["foodvision7", "pictures.tgz"]
+    assert (cold / "foodvision7" / "train").is_dir() and (cold / "pictures.tgz").read_bytes() == b"archive"
+    assert (real / "features" / "resnet18-abc.pt").exists(), "the real feature cache must be left alone"
