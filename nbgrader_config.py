@@ -7,12 +7,12 @@ source/<assignment>/, student versions built into notebooks/<assignment>/ by
 
 import os
 
-from nbgrader.converters import Autograde, GenerateAssignment
+from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
 from nbgrader.preprocessors import Execute, OverwriteCells
 from nbgrader.validator import Validator
 
-from tlcourse.nbgrader_ext import (ColabSetup, FlagTampering, GradingExecute, RestoreAllTestCells,
-                                  StderrIsNotFailure, database_url)
+from tlcourse.nbgrader_ext import (ColabSetup, FlagTampering, GradingExecute, HideHiddenTests,
+                                  RestoreAllTestCells, StderrIsNotFailure, database_url)
 
 c = get_config()  # noqa: F821 - provided by nbgrader's config loader
 
@@ -75,3 +75,8 @@ c.Autograde.sanitize_preprocessors = _sanitize
 
 # Student notebooks start with a Colab setup cell written from pyproject.toml.
 c.GenerateAssignment.preprocessors = [ColabSetup] + _defaults(GenerateAssignment, "preprocessors")
+
+# Feedback shows what the hidden tests said (the checks' messages), never their code:
+# otherwise every student could read them in the feedback and pass them next term.
+_feedback = _defaults(GenerateFeedback, "preprocessors")
+c.GenerateFeedback.preprocessors = _feedback[:1] + [HideHiddenTests] + _feedback[1:]

@@ -111,6 +111,23 @@ def test_feedback_names_the_mistake(graded):
     assert "including base tensors" in html
 
 
+@pytest.mark.parametrize("assignment", ASSIGNMENTS)
+def test_feedback_shows_no_hidden_test_code(graded, assignment):
+    course, _, _ = graded
+    for student in ("reference", "partial"):
+        html = next((course / "feedback" / student / assignment).glob("*.html")).read_text()
+        assert "HIDDEN TESTS" not in html and "A fresh copy of the checks" not in html, (student, assignment)
+        assert "Hidden tests ran here" in html
+
+
+def test_a_failing_hidden_test_still_says_what_went_wrong(graded):
+    # partial's Linear(1000, 7) passes the visible ex4 test and fails the hidden forward pass
+    course, _, _ = graded
+    html = (course / "feedback" / "partial" / FOOD / "foodvision_head.html").read_text()
+    assert "mat1 and mat2 shapes cannot be multiplied" in html
+    assert "_trainable = sum(" not in html
+
+
 def test_grades_file_is_nbgraders_own_csv(graded):
     course, _, _ = graded
     header = (course / "grades.csv").read_text().splitlines()[0]

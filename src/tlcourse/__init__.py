@@ -9,7 +9,7 @@ Modules by job:
 - ``tlcourse.checks``      checks used by graded test cells (messages that teach)
 - ``tlcourse.quiz``        self-check quizzes (ipywidgets) from question files
 - ``tlcourse.inspector``   live parameter inspector (trainable vs frozen)
-- ``tlcourse.nbgrader_ext`` nbgrader preprocessors the course configures
+- ``tlcourse.nbgrader_ext`` nbgrader preprocessors the course configures, one module per job
 """
 
 __version__ = "0.1.0"

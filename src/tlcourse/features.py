@@ -91,15 +91,16 @@ def random_steps(transform) -> list[str]:
 
 
 @torch.no_grad()
-def extract(base: nn.Module, dataset, batch_size: int = 64,
-            device: torch.device | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-    """Run ``base`` (eval mode, no gradients) over ``dataset``: features and labels."""
+def extract(base: nn.Module, dataset, batch_size: int = 64, device: torch.device | None = None,
+            progress: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run ``base`` (eval mode, no gradients) over ``dataset``: features and labels. A progress
+    bar shows unless ``progress`` is False or nbgrader runs the notebook."""
     device = device or env.device()
     was_training = base.training
     base.eval().to(device)
     feats, labels = [], []
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False)
-    if not env.under_nbgrader():
+    if progress and not env.under_nbgrader():
         from tqdm.auto import tqdm
 
         loader = tqdm(loader, desc="features", leave=False)
@@ -152,7 +153,7 @@ def cached_features(backbone_name: str, base: nn.Module, dataset, cache: Path | 
     """
     say = print if verbose else (lambda *_: None)
     if cache is False:
-        return TensorDataset(*extract(base, dataset, batch_size))
+        return TensorDataset(*extract(base, dataset, batch_size, progress=verbose))
     key = feature_key(backbone_name, base, dataset)
     if cache is None or cache is True:
         from tlcourse.data import cache_dir
@@ -166,7 +167,7 @@ def cached_features(backbone_name: str, base: nn.Module, dataset, cache: Path | 
             return found
         say(f"features: {path.name} is damaged or stale; computing again")
         path.unlink(missing_ok=True)
-    features, labels = extract(base, dataset, batch_size)
+    features, labels = extract(base, dataset, batch_size, progress=verbose)
     _save(path, key, features, labels)
     say(f"features: computed {len(labels)} vectors of size {features.shape[1]} -> {path.name}")
     return TensorDataset(features, labels)

@@ -68,7 +68,7 @@ FOOD_CASES = [
     Case("food_linear_512_5", FOOD, 6,
          "Linear(512, 5): ex3 fails and ex4's hidden test wants 7 outputs; ex1 + ex2 + ex5 = 6",
          edits={"ex3_new_layer": "num_classes = 5\nnew_layer = torch.nn.Linear(in_features, num_classes)"},
-         feedback=("FoodVision-7 has 7 classes",)),
+         feedback=("FoodVision-7's 7 classes",)),
     Case("food_head_frozen", FOOD, 5,
          "freezes after attaching the head: ex4 (head frozen) and ex5 (a step cannot change it) fail; 1 + 2 + 2",
          edits={"ex4_replace_head": "net.fc = new_layer\nfor p in net.parameters():\n    p.requires_grad = False"},
