@@ -59,7 +59,7 @@ def grade_course(course: Path, student_ids: list[str], echo=print,
     if manual:
         echo("- hand grading of the written answers (what an instructor does in formgrader)")
         record_manual_grades(course, manual)
-    for a in graded:
+    for a in dict.fromkeys(a for _, a in pairs):  # feedback only where something was graded
         echo(f"- nbgrader generate_feedback {a}")
         nbgrader(course, "generate_feedback", a, "--force")
     csv_path = course / "grades.csv"
