@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Callable
 
 from tlcourse.data import hub, smoke
+from tlcourse.data.folders import image_folders, pick_folder
 
 #: The seven IFCT 2017 food groups used, by group letter.
 GROUPS = {
@@ -222,14 +223,11 @@ def _write_tree(pictures_tgz: Path, manifest: dict, dest: Path) -> None:
 # --- the notebooks' entry points ----------------------------------------------------------
 
 
-def _resolve_mode(mode: str | None) -> tuple[str, str]:
-    from tlcourse import env
-
-    if mode is None:
-        return env.run_mode(), env.mode_reason()
-    if mode not in env.RUN_MODES:
-        raise ValueError(f"mode={mode!r}; use one of {', '.join(env.RUN_MODES)} or None")
-    return mode, f"run mode: {mode} (asked for by the caller)"
+def _describe_photos() -> str:
+    counts = load_manifest()["counts"]
+    return (f"FoodVision-7, real food photos from npm {hub.DATA_HUB[PICTURES].npm_spec} (AGPL-3.0): "
+            f"{sum(counts['train'].values())} train / {sum(counts['test'].values())} test, "
+            f"{len(CLASSES)} classes")
 
 
 def foodvision7_dir(
@@ -238,28 +236,9 @@ def foodvision7_dir(
     """Folder with ``train/`` and ``test/`` ImageFolder trees: the real photos in online and
     offline mode, the generated stand-in in smoke mode. With ``fallback=True`` a failed fetch
     falls back to the stand-in (and says so); otherwise it raises DataUnavailableError."""
-    mode, why = _resolve_mode(mode)
-    say = print if verbose else (lambda _msg: None)
-    if mode == "smoke":
-        folder = smoke.foodvision7_standin(root)
-        say(f"Data: FoodVision-7 smoke stand-in, {smoke.describe(smoke.FOODVISION7_SPEC)} "
-            f"(not photos) in {folder} [{why}]")
-        return folder
-    try:
-        folder = build(root, log=say)
-    except (hub.DataUnavailableError, hub.ChecksumError) as exc:
-        if not fallback:
-            raise
-        folder = smoke.foodvision7_standin(root)
-        say(f"FoodVision-7 photos unavailable: {exc}")
-        say(f"Data: FALLING BACK to the generated stand-in, {smoke.describe(smoke.FOODVISION7_SPEC)} "
-            f"(not photos) in {folder}. Results will not mean much. [{why}]")
-        return folder
-    counts = load_manifest()["counts"]
-    say(f"Data: FoodVision-7, real food photos from npm {hub.DATA_HUB[PICTURES].npm_spec} "
-        f"(AGPL-3.0): {sum(counts['train'].values())} train / {sum(counts['test'].values())} test, "
-        f"{len(CLASSES)} classes, in {folder} [{why}]")
-    return folder
+    return pick_folder("FoodVision-7", lambda r: build(r, log=print if verbose else (lambda _m: None)),
+                       smoke.foodvision7_standin, smoke.FOODVISION7_SPEC, _describe_photos,
+                       "Results will not mean much.", root, mode, fallback, verbose)
 
 
 def foodvision7(
@@ -276,22 +255,3 @@ def foodvision7(
     saying which data it uses (see ``foodvision7_dir``)."""
     folder = foodvision7_dir(root, mode, fallback, verbose)
     return image_folders(folder, CLASSES, transform, test_transform, target_transform)
-
-
-def image_folders(folder: Path, classes, transform=None, test_transform=None, target_transform=None):
-    """``ImageFolder(folder/train)``, ``ImageFolder(folder/test)``, checked against ``classes``."""
-    from torchvision.datasets import ImageFolder
-
-    test_transform = transform if test_transform is None else test_transform
-    sets = (
-        ImageFolder(str(folder / "train"), transform=transform, target_transform=target_transform),
-        ImageFolder(str(folder / "test"), transform=test_transform, target_transform=target_transform),
-    )
-    for ds in sets:
-        if tuple(ds.classes) != tuple(classes):
-            raise hub.DataUnavailableError(
-                f"{ds.root} has classes {ds.classes}, expected {list(classes)}; "
-                f"delete {folder} and run again to rebuild it."
-            )
-        ds.is_standin = (folder / "smoke.json").is_file()  # type: ignore[attr-defined]
-    return sets

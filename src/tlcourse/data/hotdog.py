@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Callable
 
 from tlcourse.data import hub, smoke
-from tlcourse.data.foodvision import _resolve_mode, image_folders
+from tlcourse.data.folders import image_folders, pick_folder
 
 CLASSES = smoke.HOTDOG_CLASSES
 RESOURCE = "hotdog"
@@ -50,26 +50,9 @@ def hotdog_dir(
 ) -> Path:
     """Folder with ``train/`` and ``test/``: the real hot-dog set when it can be had, else
     (``fallback=True``) the generated stand-in, printed plainly. Smoke mode uses the stand-in."""
-    mode, why = _resolve_mode(mode)
-    say = print if verbose else (lambda _msg: None)
-    if mode == "smoke":
-        folder = smoke.hotdog_standin(root)
-        say(f"Data: hot-dog smoke stand-in, {smoke.describe(smoke.HOTDOG_SPEC)} (not photos) "
-            f"in {folder} [{why}]")
-        return folder
-    try:
-        folder = fetch(root)
-    except (hub.DataUnavailableError, hub.ChecksumError) as exc:
-        if not fallback:
-            raise
-        folder = smoke.hotdog_standin(root)
-        say(f"The real hot-dog data set is unavailable: {exc}")
-        say(f"Data: FALLING BACK to a generated stand-in for the hot-dog set, "
-            f"{smoke.describe(smoke.HOTDOG_SPEC)} (not photos) in {folder}. "
-            f"Accuracies below are NOT comparable with d2l's 0.939. [{why}]")
-        return folder
-    say(f"Data: d2l hot-dog set (sha1 verified), real photos in {folder} [{why}]")
-    return folder
+    return pick_folder("hot-dog", fetch, smoke.hotdog_standin, smoke.HOTDOG_SPEC,
+                       lambda: "d2l hot-dog set (sha1 verified), real photos",
+                       "Accuracies below are NOT comparable with d2l's 0.939.", root, mode, fallback, verbose)
 
 
 def hotdog(
