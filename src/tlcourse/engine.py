@@ -25,7 +25,7 @@ class History:
                 "test_acc": self.test_acc, "seconds": self.seconds}
 
 
-def _progress(iterable, desc: str, total: int | None = None, show: bool = True):
+def progress_bar(iterable, desc: str, total: int | None = None, show: bool = True):
     """A progress bar in notebooks and terminals; silent under nbgrader or when not ``show``."""
     if env.under_nbgrader() or not show:
         return iterable
@@ -74,7 +74,7 @@ def train_epoch(net: nn.Module, train_iter, loss, optimizer, device: torch.devic
     """One pass over ``train_iter``; returns mean loss and accuracy."""
     train_mode(net)
     total_loss = correct = seen = 0.0
-    for X, y in _progress(train_iter, desc, total=len(train_iter), show=progress):
+    for X, y in progress_bar(train_iter, desc, total=len(train_iter), show=progress):
         X, y = X.to(device), y.to(device)
         optimizer.zero_grad()
         y_hat = net(X)

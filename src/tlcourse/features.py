@@ -24,7 +24,7 @@ import torch
 from torch import nn
 from torch.utils.data import DataLoader, TensorDataset
 
-from tlcourse import env
+from tlcourse import engine, env
 
 FORMAT_VERSION = 1
 
@@ -100,11 +100,7 @@ def extract(base: nn.Module, dataset, batch_size: int = 64, device: torch.device
     base.eval().to(device)
     feats, labels = [], []
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False)
-    if progress and not env.under_nbgrader():
-        from tqdm.auto import tqdm
-
-        loader = tqdm(loader, desc="features", leave=False)
-    for X, y in loader:
+    for X, y in engine.progress_bar(loader, "features", show=progress):
         feats.append(base(X.to(device)).flatten(1).cpu())
         labels.append(torch.as_tensor(y))
     base.train(was_training)
