@@ -51,15 +51,16 @@ def grade_course(course: Path, student_ids: list[str], echo=print,
     ``pairs`` (student, assignment) limits what is graded; by default every student's
     every assignment that has content.
     """
-    graded = [a.id for a in assignments(course) if a.has_content]
-    pairs = pairs or [(s, a) for s in student_ids for a in graded]
+    with_content = [a.id for a in assignments(course) if a.has_content]
+    pairs = pairs or [(s, a) for s in student_ids for a in with_content]
+    graded = list(dict.fromkeys(a for _, a in pairs))  # feedback only where something was graded
     echo(f"- nbgrader autograde: {len(pairs)} submissions ({len(student_ids)} students, "
          f"{len(graded)} assignments)")
     runs = autograde_all(course, pairs, echo=echo)
     if manual:
         echo("- hand grading of the written answers (what an instructor does in formgrader)")
         record_manual_grades(course, manual)
-    for a in dict.fromkeys(a for _, a in pairs):  # feedback only where something was graded
+    for a in graded:
         echo(f"- nbgrader generate_feedback {a}")
         nbgrader(course, "generate_feedback", a, "--force")
     csv_path = course / "grades.csv"
