@@ -14,9 +14,8 @@ from typing import Any, Iterable
 
 import yaml
 
-from .model import ChoiceQuestion, Group, Mistake, NumericQuestion, Option, Question, QuizFile
-from .model import QuizFileError
-from .model import shuffled_order
+from tlcourse.quiz.model import ChoiceQuestion, Group, Mistake, NumericQuestion, Option, Question
+from tlcourse.quiz.model import QuizFile, QuizFileError, shuffled_order
 
 #: Where the course's question files live (inside the installed package).
 QUESTIONS_PACKAGE = "tlcourse.quiz"
