@@ -1,4 +1,4 @@
-"""Read a notebook's question file (YAML or JSON), check it, and build the quiz model.
+"""Load a notebook's question file (YAML or JSON) into the quiz model, refusing one off the schema.
 
 A file that is wrong raises :class:`QuizFileError` naming the file, the question id and
 the field, so an instructor can fix it without reading code.
