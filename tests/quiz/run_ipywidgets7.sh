@@ -12,7 +12,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 VENV="${TLCOURSE_IPYWIDGETS7_VENV:-$ROOT/build/venv-ipywidgets7}"
 PYTHON="${PYTHON:-python3}"
 # ipykernel < 7 matches what ships next to ipywidgets 7.7 in Colab.
-REQUIREMENTS=("ipywidgets==7.7.*" "ipykernel<7" "pytest>=7.4" "pyyaml>=6.0" "jsonschema>=4.0")
+REQUIREMENTS=("ipywidgets==7.7.*" "ipykernel<7" "pytest>=7.4" "pyyaml>=6.0" "jsonschema>=4.0" "mistune>=3.1,<4")
 STAMP="$VENV/.tlcourse-requirements"
 
 if [[ ! -x "$VENV/bin/python" || "$(cat "$STAMP" 2>/dev/null)" != "${REQUIREMENTS[*]}" ]]; then

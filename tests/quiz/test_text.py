@@ -1,4 +1,4 @@
-"""Quizzes without a widget front end: Markdown subset, text/HTML copies, show() everywhere."""
+"""Quizzes without a widget front end: text/Markdown/HTML copies, show() everywhere."""
 
 from __future__ import annotations
 
@@ -15,20 +15,7 @@ from tlcourse.quiz import display as quiz_display
 from tlcourse.quiz import show
 from tlcourse.quiz.display import WIDGET_MIME
 from tlcourse.quiz.model import ChoiceQuestion
-from tlcourse.quiz.text import STATIC_NOTE, group_html, group_markdown, group_text, markdown_to_html
-
-
-def test_markdown_subset():
-    html = markdown_to_html("Use `a < b` and **bold** and *it*.\n\n- one\n- two\n\n"
-                            "```python\nx = [1, 2] # <tag>\n```\nafter $x_1 * y_1$")
-    assert "<p>Use <code>a &lt; b</code> and <strong>bold</strong> and <em>it</em>.</p>" in html
-    assert "<ul><li>one</li><li>two</li></ul>" in html
-    assert "<pre><code>x = [1, 2] # &lt;tag&gt;</code></pre>" in html
-    assert "<p>after $x_1 * y_1$</p>" in html, "math is left for MathJax, not styled"
-
-
-def test_raw_html_in_questions_is_escaped():
-    assert markdown_to_html("<script>alert(1)</script>") == "<p>&lt;script&gt;alert(1)&lt;/script&gt;</p>"
+from tlcourse.quiz.text import STATIC_NOTE, group_html, group_markdown, group_text
 
 
 def visible(text: str) -> str:

@@ -8,7 +8,7 @@ import pytest
 from tests.quiz.helpers import right_answer, wrong_answer
 from tlcourse.quiz import views
 from tlcourse.quiz.model import ChoiceQuestion, NumericQuestion
-from tlcourse.quiz.text import inline_html
+from tlcourse.quiz.markdown_html import inline_html
 from tlcourse.quiz.widgets import GroupView
 
 CORE_MODULES = {"@jupyter-widgets/controls", "@jupyter-widgets/base", "@jupyter-widgets/output"}

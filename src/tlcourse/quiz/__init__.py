@@ -14,26 +14,26 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from ..env import under_nbgrader
-from .model import QuizFileError
+from tlcourse.env import under_nbgrader
+from tlcourse.quiz.model import QuizFileError
 
 if TYPE_CHECKING:
-    from .model import QuizFile
-    from .widgets import GroupView
+    from tlcourse.quiz.model import QuizFile
+    from tlcourse.quiz.widgets import GroupView
 
 __all__ = ["show", "load", "views", "QuizFileError"]
 
 
 def load(notebook: str) -> "QuizFile":
     """The validated questions of a course notebook (``"foodvision_head"``) or a file path."""
-    from .loader import load as _load
+    from tlcourse.quiz.loader import load as _load
 
     return _load(notebook)
 
 
 def views(notebook: str, group: str | None = None) -> list["GroupView"]:
     """Widget views of one group (or all groups) of a notebook's questions, not displayed."""
-    from .widgets import GroupView
+    from tlcourse.quiz.widgets import GroupView
 
     quiz = load(notebook)
     groups = [quiz.group(group)] if group is not None else list(quiz.groups)
@@ -49,8 +49,8 @@ def show(notebook: str, group: str | None = None) -> None:
     """
     if under_nbgrader():
         return
-    from .display import front_end, publish
-    from .text import group_html, group_markdown, group_text
+    from tlcourse.quiz.display import front_end, publish
+    from tlcourse.quiz.text import group_html, group_markdown, group_text
 
     quiz = load(notebook)
     groups = [quiz.group(group)] if group is not None else list(quiz.groups)
@@ -58,7 +58,7 @@ def show(notebook: str, group: str | None = None) -> None:
     for g in groups:
         factory = None
         if live:
-            from .widgets import GroupView
+            from tlcourse.quiz.widgets import GroupView
 
             factory = (lambda g=g: GroupView(g).box)
         publish(group_text(g), group_markdown(g), group_html(g), factory)

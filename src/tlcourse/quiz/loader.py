@@ -1,4 +1,4 @@
-"""Read a notebook's question file (YAML or JSON), check it, and build the quiz model.
+"""Load a notebook's question file (YAML or JSON) into the quiz model, refusing one off the schema.
 
 A file that is wrong raises :class:`QuizFileError` naming the file, the question id and
 the field, so an instructor can fix it without reading code.
@@ -14,9 +14,8 @@ from typing import Any, Iterable
 
 import yaml
 
-from .model import ChoiceQuestion, Group, Mistake, NumericQuestion, Option, Question, QuizFile
-from .model import QuizFileError
-from .model import shuffled_order
+from tlcourse.quiz.model import ChoiceQuestion, Group, Mistake, NumericQuestion, Option, Question
+from tlcourse.quiz.model import QuizFile, QuizFileError, shuffled_order
 
 #: Where the course's question files live (inside the installed package).
 QUESTIONS_PACKAGE = "tlcourse.quiz"

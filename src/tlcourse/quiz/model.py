@@ -1,4 +1,4 @@
-"""Quiz questions as plain data, and the answer logic (no ipywidgets, no I/O).
+"""The quiz model: questions as plain data that judge their own answers (no widgets, no I/O).
 
 Everything a quiz decides - is this answer right, which feedback goes with it, in which
 order the options appear, what the running score is - lives here, so it can be tested

@@ -1,69 +1,20 @@
-"""Quizzes as text: plain text, Markdown and static HTML (no widgets, no answers).
+"""The static copies of a question group (plain text, Markdown, HTML) for where no widget runs.
 
-These are what a reader sees where no widget can run: a terminal, nbconvert HTML,
-GitHub's notebook preview. They show each question and its lettered options, never the
-right answer. ``markdown_to_html`` is the small Markdown subset the widgets use too.
+A terminal, nbconvert HTML and GitHub's notebook preview show these: each question and
+its lettered options, never the right answer.
 """
 
 from __future__ import annotations
 
 import html
-import re
 from typing import Sequence
 
-from .model import ChoiceQuestion, Group, NumericQuestion, Question
+from tlcourse.quiz.markdown_html import inline_html, markdown_to_html
+from tlcourse.quiz.model import ChoiceQuestion, Group, NumericQuestion, Question
 
 #: Told to readers of a static copy.
 STATIC_NOTE = ("Self-check quiz: run this cell in Jupyter to pick answers and get feedback "
                "on each option.")
-
-_FENCE = re.compile(r"^```[^\n]*\n(.*?)^```[ \t]*$", re.S | re.M)
-_INLINE = re.compile(r"(`[^`\n]+`|\$\$.+?\$\$|\$[^$\n]+\$)", re.S)
-_BOLD = re.compile(r"\*\*(.+?)\*\*")
-_EM = re.compile(r"(?<![\w*])\*(?!\s)(.+?)(?<!\s)\*(?![\w*])")
-
-
-def markdown_to_html(text: str) -> str:
-    """Render the Markdown subset used in questions: paragraphs, ``- `` lists, fenced code,
-    `inline code`, **bold**, *italics*; ``$math$`` is kept for MathJax/KaTeX to typeset."""
-    blocks: list[str] = []
-    position = 0
-    for fence in _FENCE.finditer(text):
-        blocks += _paragraphs(text[position:fence.start()])
-        code = html.escape(fence.group(1).rstrip("\n"), quote=False)
-        blocks.append(f"<pre><code>{code}</code></pre>")
-        position = fence.end()
-    blocks += _paragraphs(text[position:])
-    return "\n".join(blocks)
-
-
-def _paragraphs(text: str) -> list[str]:
-    """HTML blocks for text without fenced code: paragraphs and bullet lists."""
-    blocks = []
-    for chunk in re.split(r"\n\s*\n", text.strip()):
-        lines = [line.strip() for line in chunk.splitlines() if line.strip()]
-        if not lines:
-            continue
-        if all(line.startswith("- ") for line in lines):
-            items = "".join(f"<li>{inline_html(line[2:])}</li>" for line in lines)
-            blocks.append(f"<ul>{items}</ul>")
-        else:
-            blocks.append(f"<p>{inline_html(' '.join(lines))}</p>")
-    return blocks
-
-
-def inline_html(text: str) -> str:
-    """Inline Markdown to HTML: code spans and math are escaped but not styled."""
-    parts = []
-    for k, piece in enumerate(_INLINE.split(text)):
-        if k % 2 == 1 and piece.startswith("`"):
-            parts.append(f"<code>{html.escape(piece[1:-1], quote=False)}</code>")
-        elif k % 2 == 1:
-            parts.append(html.escape(piece, quote=False))
-        else:
-            styled = _BOLD.sub(r"<strong>\1</strong>", html.escape(piece, quote=False))
-            parts.append(_EM.sub(r"<em>\1</em>", styled))
-    return "".join(parts)
 
 
 def kind_hint(question: Question) -> str:

@@ -1,7 +1,7 @@
 """Quizzes as ipywidgets core widgets (works with ipywidgets 7.7 and 8.x).
 
 Only core widgets are used (Checkbox, Text, Button, HTML, HTMLMath, boxes): no custom
-front end and no injected JavaScript. The answer logic is in :mod:`.model`; this module
+front end and no injected JavaScript. The answer logic is in :mod:`tlcourse.quiz.model`; this module
 only turns clicks into calls to it and its results into HTML.
 """
 
@@ -12,9 +12,10 @@ from typing import Callable
 
 import ipywidgets as widgets
 
-from .model import CORRECT, INVALID, Group, NumericQuestion, Question, Result
-from .model import Scoreboard
-from .text import inline_html, kind_hint, markdown_to_html
+from tlcourse.quiz.markdown_html import inline_html, markdown_to_html
+from tlcourse.quiz.model import CORRECT, INVALID, Group, NumericQuestion, Question, Result
+from tlcourse.quiz.model import Scoreboard
+from tlcourse.quiz.text import kind_hint
 
 #: Colours of the outcome banner, by result status.
 COLOURS = {"correct": "#1b7f3b", "incorrect": "#b3261e", "partial": "#a05a00", "invalid": "#555"}
