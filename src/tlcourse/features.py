@@ -92,8 +92,9 @@ def random_steps(transform) -> list[str]:
 
 @torch.no_grad()
 def extract(base: nn.Module, dataset, batch_size: int = 64, device: torch.device | None = None,
-            progress: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """Run ``base`` (eval mode, no gradients) over ``dataset``: features and labels. A progress
+            progress: bool = True, flatten: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run the frozen ``base`` (eval mode, no gradients) once over ``dataset``: its outputs
+    (flattened to one vector per image unless ``flatten`` is False) and the labels. A progress
     bar shows unless ``progress`` is False or nbgrader runs the notebook."""
     device = device or env.device()
     was_training = base.training
@@ -101,13 +102,15 @@ def extract(base: nn.Module, dataset, batch_size: int = 64, device: torch.device
     feats, labels = [], []
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False)
     for X, y in engine.progress_bar(loader, "features", show=progress):
-        feats.append(base(X.to(device)).flatten(1).cpu())
+        out = base(X.to(device))
+        feats.append((out.flatten(1) if flatten else out).cpu())
         labels.append(torch.as_tensor(y))
     base.train(was_training)
     return torch.cat(feats), torch.cat(labels)
 
 
 def feature_key(backbone_name: str, base: nn.Module, dataset) -> FeatureKey:
+    """What features of ``dataset`` under ``base`` depend on; refuses a randomly augmenting transform."""
     transform = getattr(dataset, "transform", None)
     random = random_steps(transform) if transform is not None else []
     if random:

@@ -10,9 +10,7 @@ from torch import nn, optim
 
 from tlcourse.checks.base import fail, require, short_list
 from tlcourse.checks.heads import check_linear
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+from tlcourse.imagenet import IMAGENET_MEAN, IMAGENET_STD
 CROP = 224
 RESIZE = 256
 WEIGHT_DECAY = 1e-3
