@@ -9,7 +9,7 @@ import pytest
 from tests.networks import resnet
 from tlcourse import results as rs
 from tlcourse.checks.transfer import check_results_structure
-from tlcourse.engine import History, Run
+from tlcourse.history import History, Run
 from tlcourse.strategies import STRATEGIES, set_up
 
 ROOT = Path(__file__).resolve().parent.parent

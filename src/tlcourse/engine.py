@@ -3,35 +3,13 @@
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
-from typing import NamedTuple
 
 import torch
 from torch import nn
 
 from tlcourse import env
+from tlcourse.history import History
 from tlcourse.strategies import held_batchnorms
-
-
-@dataclass
-class History:
-    """Per-epoch figures of one training run."""
-
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    test_acc: list[float] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, list[float]]:
-        return {"train_loss": self.train_loss, "train_acc": self.train_acc,
-                "test_acc": self.test_acc, "seconds": self.seconds}
-
-
-class Run(NamedTuple):
-    """One training run: the trained network and its history (``net, history = run``)."""
-
-    net: nn.Module
-    history: History
 
 
 def progress_bar(iterable, desc: str, total: int | None = None, show: bool = True):

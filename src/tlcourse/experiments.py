@@ -29,7 +29,7 @@ from torch import nn
 from torch.utils.data import TensorDataset
 
 from tlcourse import backbones, engine, env
-from tlcourse.engine import History, Run
+from tlcourse.history import History, Run
 from tlcourse.features import extract
 from tlcourse.results import RESULTS_FORMAT, aggregate, aggregate_sweep, results_document, results_markdown
 from tlcourse.strategies import (LABELS, STRATEGIES, Budget, frozen_prefix_length, is_pretrained, layers,

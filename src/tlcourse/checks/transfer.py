@@ -11,7 +11,7 @@ import torch
 from torch import nn
 
 from tlcourse.checks.base import fail, require, short_list
-from tlcourse.engine import History, Run
+from tlcourse.history import History, Run
 from tlcourse.strategies import STRATEGIES, count_params, is_pretrained, set_up
 
 #: A ResNet's blocks from the head backwards; the stem is conv1 + bn1.
