@@ -65,14 +65,20 @@ def train_on_cache(strategy: str, net: nn.Module, data: TensorData, budget: Budg
     if verbose:
         print(f"frozen part run once: cached {tuple(F_train.shape[1:])} per image "
               f"({cache_seconds:.1f} s)")
-    rest = nn.Sequential(*parts[cut:])
-    train_iter, test_iter = loaders(F_train, data.y_train, F_test, data.y_test, budget.batch_size, seed)
-    torch.manual_seed(seed)
-    history = engine.train(rest, train_iter, test_iter, nn.CrossEntropyLoss(),
-                           optimizer_for(strategy, net, budget), budget.num_epochs, verbose=verbose,
-                           keep_statistics=is_pretrained(strategy))
+    history = _train(strategy, nn.Sequential(*parts[cut:]), net, F_train, F_test, data, budget, seed, verbose)
     history.seconds[0] += cache_seconds
     return history
+
+
+def _train(strategy: str, module: nn.Module, net: nn.Module, X_train: torch.Tensor, X_test: torch.Tensor,
+           data: TensorData, budget: Budget, seed: int, verbose: bool) -> History:
+    """Train ``module`` (``net`` itself, or its trainable rest after the cached part) on inputs
+    ``X_train``/``X_test`` with ``data``'s labels, ``strategy``'s optimizer and batch-norm rule."""
+    train_iter, test_iter = loaders(X_train, data.y_train, X_test, data.y_test, budget.batch_size, seed)
+    torch.manual_seed(seed)  # dropout and any other randomness in training
+    return engine.train(module, train_iter, test_iter, nn.CrossEntropyLoss(),
+                        optimizer_for(strategy, net, budget), budget.num_epochs, verbose=verbose,
+                        keep_statistics=is_pretrained(strategy))
 
 
 def run_strategy(strategy: str, name: str, data: TensorData, budget: Budget = Budget(),
@@ -85,13 +91,7 @@ def run_strategy(strategy: str, name: str, data: TensorData, budget: Budget = Bu
     net = prepare(strategy, name, len(data.classes), seed, load)
     if cache and frozen_prefix_length(layers(net)) > 0:
         return Run(net, train_on_cache(strategy, net, data, budget, seed, verbose))
-    torch.manual_seed(seed)  # dropout and any other randomness in training
-    train_iter, test_iter = loaders(data.X_train, data.y_train, data.X_test, data.y_test,
-                                    budget.batch_size, seed)
-    history = engine.train(net, train_iter, test_iter, nn.CrossEntropyLoss(),
-                           optimizer_for(strategy, net, budget), budget.num_epochs, verbose=verbose,
-                           keep_statistics=is_pretrained(strategy))
-    return Run(net, history)
+    return Run(net, _train(strategy, net, net, data.X_train, data.X_test, data, budget, seed, verbose))
 
 
 def compare(name: str, data: TensorData, budget: Budget = Budget(), seed: int = 0,
