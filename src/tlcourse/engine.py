@@ -1,4 +1,5 @@
-"""Training and evaluation loops (d2l names: net, train_iter, test_iter, num_epochs)."""
+"""The training loop in d2l's names (net, train_iter, test_iter, num_epochs): train, evaluate
+accuracy, predict."""
 
 from __future__ import annotations
 

@@ -1,8 +1,10 @@
-"""Feature extraction done once: run the frozen base over a data set and cache what it outputs.
+"""Frozen features computed once: the frozen part of a network runs over a data set a single
+time (``extract``), its outputs kept in memory or in a keyed disk cache (``cached_features``).
 
 With a frozen base, every epoch would recompute exactly the same features. Computing
 them once (eval mode, no gradients) and training the head on the cached tensors gives
-the same head in a fraction of the time. The cache is keyed by backbone, weights,
+the same head in a fraction of the time (the experiments cache a frozen front part of any
+depth the same way). The cache is keyed by backbone, weights,
 transform and data, so a change to any of them is never served stale features; files
 are written to a temporary name and renamed, so a killed run leaves nothing that is
 later trusted.
