@@ -4,10 +4,9 @@ time (``extract``), its outputs kept in memory or in a keyed disk cache (``cache
 With a frozen base, every epoch would recompute exactly the same features. Computing
 them once (eval mode, no gradients) and training the head on the cached tensors gives
 the same head in a fraction of the time (the experiments cache a frozen front part of any
-depth the same way). The cache is keyed by backbone, weights,
-transform and data, so a change to any of them is never served stale features; files
-are written to a temporary name and renamed, so a killed run leaves nothing that is
-later trusted.
+depth the same way). The cache is keyed by backbone, weights, transform and data, so a
+change to any of them is never served stale features; files are written to a temporary
+name and renamed, so a killed run leaves nothing that is later trusted.
 
 Caching is wrong with random augmentation: it would freeze one random view of each
 image for every epoch. ``cached_features`` refuses such a transform.
