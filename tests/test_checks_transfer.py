@@ -11,7 +11,8 @@ from torch import nn
 from tlcourse.checks import CheckFailed
 from tlcourse.checks.transfer import (RESNET_BLOCKS, check_results_structure, check_summary,
                                       check_unfreeze_last_blocks, expected_trainable,
-                                      resnet_for_checks, synthetic_runs, trainable_count)
+                                      resnet_for_checks, synthetic_runs)
+from tlcourse.strategies import count_params
 
 # ResNet-18 with a Linear(512, 7) head: parameters per part, counted by hand from torchvision.
 RESNET18 = {"fc": 3_591, "layer4": 8_393_728, "layer3": 2_099_712, "layer2": 525_568,
@@ -90,7 +91,7 @@ def test_the_exact_counts_follow_the_block_definition():
     for k, count in enumerate(EXPECTED_COUNTS):
         net = resnet_for_checks()
         by_list(net, k)
-        assert trainable_count(net) == count
+        assert count_params(net, trainable=True) == count
         assert {n for n, p in net.named_parameters() if p.requires_grad} == expected_trainable(net, k)
 
 
@@ -152,7 +153,7 @@ def runs():
 
 
 def test_synthetic_runs_look_like_the_four_strategies(runs):
-    counts = [trainable_count(run.net) for run in runs.values()]
+    counts = [count_params(run.net, trainable=True) for run in runs.values()]
     assert list(runs) == ["feature_extraction", "partial_finetune", "full_finetune", "scratch"]
     assert counts == [3_591, 8_397_319, 11_180_103, 11_180_103]
     for run in runs.values():

@@ -4,11 +4,18 @@ Modules by job:
 
 - ``tlcourse.env``         where the code runs: Colab, nbgrader, device, run mode
 - ``tlcourse.data``        data registry, downloads with checksums, FoodVision-7, hot-dog, smoke set
+- ``tlcourse.imagenet``    ImageNet input convention: mean/std and the evaluation transform
 - ``tlcourse.backbones``   pretrained backbones behind one function
+- ``tlcourse.strategies``  the four transfer strategies as rules: freezing, batch norm, learning rates
 - ``tlcourse.engine``      training and evaluation loops
+- ``tlcourse.features``    the frozen base run once, its outputs cached
+- ``tlcourse.tensor_data`` image data sets held in memory as tensors
+- ``tlcourse.experiments`` scratch-vs-pretrained runs and their command
+- ``tlcourse.results``     result tables of those runs (aggregated, Markdown, committed copy)
+- ``tlcourse.plots``       figures the notebooks show
 - ``tlcourse.checks``      checks used by graded test cells (messages that teach)
 - ``tlcourse.quiz``        self-check quizzes (ipywidgets) from question files
-- ``tlcourse.inspector``   live parameter inspector (trainable vs frozen)
+- ``tlcourse.inspector``   live parameter inspector (trainable vs frozen): ``show_parameters``
 - ``tlcourse.nbgrader_ext`` nbgrader preprocessors the course configures, one module per job
 """
 

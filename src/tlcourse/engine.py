@@ -1,28 +1,16 @@
-"""Training and evaluation loops (d2l names: net, train_iter, test_iter, num_epochs)."""
+"""The training loop in d2l's names (net, train_iter, test_iter, num_epochs): train, evaluate
+accuracy, predict."""
 
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, field
 
 import torch
 from torch import nn
 
 from tlcourse import env
-
-
-@dataclass
-class History:
-    """Per-epoch figures of one training run."""
-
-    train_loss: list[float] = field(default_factory=list)
-    train_acc: list[float] = field(default_factory=list)
-    test_acc: list[float] = field(default_factory=list)
-    seconds: list[float] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, list[float]]:
-        return {"train_loss": self.train_loss, "train_acc": self.train_acc,
-                "test_acc": self.test_acc, "seconds": self.seconds}
+from tlcourse.history import History
+from tlcourse.strategies import held_batchnorms
 
 
 def progress_bar(iterable, desc: str, total: int | None = None, show: bool = True):
@@ -54,25 +42,20 @@ def evaluate_accuracy(net: nn.Module, data_iter, device: torch.device | None = N
     return correct / max(seen, 1)
 
 
-def train_mode(net: nn.Module) -> nn.Module:
-    """``net.train()``, except that frozen batch-norm layers stay in eval mode.
-
-    A frozen layer must not change, but batch norm updates its running statistics
-    (buffers, not parameters) in train mode whatever ``requires_grad`` says.
-    """
+def train_mode(net: nn.Module, keep_statistics: bool = False) -> nn.Module:
+    """``net.train()``, except that the batch-norm layers ``strategies.held_batchnorms`` names
+    stay in eval mode: the frozen ones, or every one when ``keep_statistics``."""
     net.train()
-    for module in net.modules():
-        params = list(module.parameters(recurse=False))
-        if isinstance(module, nn.modules.batchnorm._BatchNorm) and params and \
-                not any(p.requires_grad for p in params):
-            module.eval()
+    for module in held_batchnorms(net, keep_statistics):
+        module.eval()
     return net
 
 
 def train_epoch(net: nn.Module, train_iter, loss, optimizer, device: torch.device,
-                desc: str = "train", progress: bool = True) -> tuple[float, float]:
-    """One pass over ``train_iter``; returns mean loss and accuracy."""
-    train_mode(net)
+                desc: str = "train", progress: bool = True,
+                keep_statistics: bool = False) -> tuple[float, float]:
+    """One pass over ``train_iter`` (in ``train_mode``); returns mean loss and accuracy."""
+    train_mode(net, keep_statistics)
     total_loss = correct = seen = 0.0
     for X, y in progress_bar(train_iter, desc, total=len(train_iter), show=progress):
         X, y = X.to(device), y.to(device)
@@ -88,8 +71,10 @@ def train_epoch(net: nn.Module, train_iter, loss, optimizer, device: torch.devic
 
 
 def train(net: nn.Module, train_iter, test_iter, loss, optimizer, num_epochs: int,
-          device: torch.device | None = None, verbose: bool = True) -> History:
-    """Train ``net`` for ``num_epochs`` epochs and record loss and accuracies."""
+          device: torch.device | None = None, verbose: bool = True,
+          keep_statistics: bool = False) -> History:
+    """Train ``net`` for ``num_epochs`` epochs and record loss and accuracies. With
+    ``keep_statistics`` no batch-norm layer updates its running statistics (a pretrained network)."""
     if num_epochs < 1:
         raise ValueError(f"num_epochs must be at least 1, got {num_epochs}")
     device = device or env.device()
@@ -98,7 +83,8 @@ def train(net: nn.Module, train_iter, test_iter, loss, optimizer, num_epochs: in
     for epoch in range(num_epochs):
         start = time.perf_counter()
         train_loss, train_acc = train_epoch(net, train_iter, loss, optimizer, device,
-                                            desc=f"epoch {epoch + 1}/{num_epochs}", progress=verbose)
+                                            desc=f"epoch {epoch + 1}/{num_epochs}", progress=verbose,
+                                            keep_statistics=keep_statistics)
         test_acc = evaluate_accuracy(net, test_iter, device)
         seconds = time.perf_counter() - start
         for name, value in zip(("train_loss", "train_acc", "test_acc", "seconds"),

@@ -1,11 +1,12 @@
-"""Feature extraction done once: run the frozen base over a data set and cache what it outputs.
+"""Frozen features computed once: the frozen part of a network runs over a data set a single
+time (``extract``), its outputs kept in memory or in a keyed disk cache (``cached_features``).
 
 With a frozen base, every epoch would recompute exactly the same features. Computing
 them once (eval mode, no gradients) and training the head on the cached tensors gives
-the same head in a fraction of the time. The cache is keyed by backbone, weights,
-transform and data, so a change to any of them is never served stale features; files
-are written to a temporary name and renamed, so a killed run leaves nothing that is
-later trusted.
+the same head in a fraction of the time (the experiments cache a frozen front part of any
+depth the same way). The cache is keyed by backbone, weights, transform and data, so a
+change to any of them is never served stale features; files are written to a temporary
+name and renamed, so a killed run leaves nothing that is later trusted.
 
 Caching is wrong with random augmentation: it would freeze one random view of each
 image for every epoch. ``cached_features`` refuses such a transform.
@@ -92,8 +93,9 @@ def random_steps(transform) -> list[str]:
 
 @torch.no_grad()
 def extract(base: nn.Module, dataset, batch_size: int = 64, device: torch.device | None = None,
-            progress: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
-    """Run ``base`` (eval mode, no gradients) over ``dataset``: features and labels. A progress
+            progress: bool = True, flatten: bool = True) -> tuple[torch.Tensor, torch.Tensor]:
+    """Run the frozen ``base`` (eval mode, no gradients) once over ``dataset``: its outputs
+    (flattened to one vector per image unless ``flatten`` is False) and the labels. A progress
     bar shows unless ``progress`` is False or nbgrader runs the notebook."""
     device = device or env.device()
     was_training = base.training
@@ -101,13 +103,15 @@ def extract(base: nn.Module, dataset, batch_size: int = 64, device: torch.device
     feats, labels = [], []
     loader = DataLoader(dataset, batch_size=batch_size, shuffle=False)
     for X, y in engine.progress_bar(loader, "features", show=progress):
-        feats.append(base(X.to(device)).flatten(1).cpu())
+        out = base(X.to(device))
+        feats.append((out.flatten(1) if flatten else out).cpu())
         labels.append(torch.as_tensor(y))
     base.train(was_training)
     return torch.cat(feats), torch.cat(labels)
 
 
 def feature_key(backbone_name: str, base: nn.Module, dataset) -> FeatureKey:
+    """What features of ``dataset`` under ``base`` depend on; refuses a randomly augmenting transform."""
     transform = getattr(dataset, "transform", None)
     random = random_steps(transform) if transform is not None else []
     if random:

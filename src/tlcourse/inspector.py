@@ -1,7 +1,7 @@
 """A parameter inspector for any ``torch.nn.Module``: what is trainable, what is frozen.
 
-    from tlcourse.inspector import inspect
-    report = inspect(net)          # shows a table with a Refresh button
+    from tlcourse.inspector import show_parameters
+    report = show_parameters(net)  # shows a table with a Refresh button
     report.trainable, report.frozen
 
 One row per layer (module with parameters of its own): parameter names and shapes, the
@@ -17,7 +17,7 @@ import html
 from dataclasses import dataclass
 from typing import Any, Iterable
 
-from .env import under_nbgrader
+from tlcourse.env import under_nbgrader
 
 TRAINABLE = "trainable"
 FROZEN = "frozen"
@@ -85,7 +85,7 @@ class Summary:
 def summarize(model: Any) -> Summary:
     """Read layer by layer which parameters ``model`` has and which of them will train."""
     if not (hasattr(model, "named_modules") and hasattr(model, "named_parameters")):
-        raise TypeError(f"inspect() needs a torch.nn.Module (a network such as `net`), "
+        raise TypeError(f"show_parameters() needs a torch.nn.Module (a network such as `net`), "
                         f"got {type(model).__name__}.")
     seen: set[int] = set()
     rows = []
@@ -232,13 +232,13 @@ class ParameterInspector:
 
     def display(self) -> None:
         """Show the inspector: the widget in a live kernel, text copies elsewhere."""
-        from .quiz.display import publish
+        from tlcourse.quiz.display import publish
 
         self._shown_in = _execution_count()
         publish(self.text(), None, self.html(), lambda: self.widget or self.make_widget())
 
     def _ipython_display_(self) -> None:
-        """Shown as a cell's last value: skip it when ``inspect()`` already showed it in this
+        """Shown as a cell's last value: skip it when ``show_parameters()`` already showed it in this
         cell (no duplicate), else show another view of the same widget."""
         if self._shown_in is not None and self._shown_in == _execution_count():
             return
@@ -259,7 +259,7 @@ def _execution_count() -> int | None:
     return None if shell is None else shell.execution_count
 
 
-def inspect(model: Any) -> ParameterInspector:
+def show_parameters(model: Any) -> ParameterInspector:
     """Show which parameters of ``model`` are trainable or frozen; return the inspector.
 
     Read ``.trainable``, ``.frozen`` and ``.total`` from the result in code. Under nbgrader

@@ -62,7 +62,7 @@ def generated_notebook() -> nbformat.NotebookNode:
                                   "net = torchvision.models.resnet18(weights=None)"),
         nbformat.v4.new_code_cell("for param in net.parameters():\n    param.requires_grad = False\n"
                                   "net.fc = torch.nn.Linear(net.fc.in_features, 7)"),
-        nbformat.v4.new_code_cell("from tlcourse.inspector import inspect\n\nreport = inspect(net)"),
+        nbformat.v4.new_code_cell("from tlcourse.inspector import show_parameters\n\nreport = show_parameters(net)"),
         nbformat.v4.new_code_cell("for param in net.layer4.parameters():\n"
                                   "    param.requires_grad = True"),
     ]
@@ -87,9 +87,9 @@ def quiz_cells(notebook: dict) -> dict[int, str]:
 
 
 def inspector_cells(notebook: dict) -> list[int]:
-    """The indices of the code cells that call ``inspect(``."""
+    """The indices of the code cells that call ``show_parameters(``."""
     return [index for index, cell in enumerate(notebook["cells"])
-            if cell["cell_type"] == "code" and re.search(r"\binspect\(", code_of(cell))]
+            if cell["cell_type"] == "code" and re.search(r"\bshow_parameters\(", code_of(cell))]
 
 
 def student_notebook_is_wired() -> bool:
@@ -263,7 +263,7 @@ def test_quizzes_and_inspector_in_a_generated_notebook(notebook_page):
 
 @pytest.mark.skipif(not student_notebook_is_wired(),
                     reason="notebooks/02_foodvision_head/foodvision_head.ipynb has no "
-                           "show(...) quiz cells and inspect(...) cell yet")
+                           "show(...) quiz cells and show_parameters(...) cell yet")
 def test_foodvision_student_notebook(notebook_page):
     """The built student notebook: answers typed in, every quiz clicked, inspector read."""
     nb = notebook_page

@@ -12,7 +12,7 @@ import math
 import pytest
 
 from tlcourse import inspector as inspector_module
-from tlcourse.inspector import FROZEN, MIXED, TRAINABLE, ParameterInspector, inspect, summarize
+from tlcourse.inspector import FROZEN, MIXED, TRAINABLE, ParameterInspector, show_parameters, summarize
 from tlcourse.quiz import display as quiz_display
 from tlcourse.quiz.display import WIDGET_MIME
 
@@ -144,23 +144,23 @@ def test_text_copy_has_totals_and_a_row_per_layer():
     assert text.splitlines()[-1].startswith("fc") and text.rstrip().endswith("trainable")
 
 
-def test_inspect_in_a_kernel_sends_widget_and_text(monkeypatch):
+def test_show_parameters_in_a_kernel_sends_widget_and_text(monkeypatch):
     shown = []
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     monkeypatch.setattr(quiz_display, "front_end", lambda: "kernel")
     monkeypatch.setattr("IPython.display.display", lambda data, raw: shown.append(data))
-    report = inspect(small_net())
+    report = show_parameters(small_net())
     ((data,),) = [shown]
     assert data[WIDGET_MIME]["model_id"] == report.widget.model_id
     assert "Trainable: 351" in data["text/plain"] and "tl-inspector-table" in data["text/html"]
     assert repr(report) == "ParameterInspector(FakeModule: trainable=351, frozen=0)"
 
 
-def test_inspect_under_nbgrader_shows_nothing_but_counts(monkeypatch, capsys):
+def test_show_parameters_under_nbgrader_shows_nothing_but_counts(monkeypatch, capsys):
     monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
     monkeypatch.setattr(inspector_module.ParameterInspector, "make_widget",
                         lambda self: pytest.fail("no widget under nbgrader"))
-    report = inspect(small_net())
+    report = show_parameters(small_net())
     assert report.total == 351 and report.widget is None
     assert capsys.readouterr().out == ""
 
@@ -190,7 +190,7 @@ def test_a_hundred_layer_torch_model():
     assert report.trainable == report.frozen == 50 * (32 * 32 + 32)
 
 
-def test_a_last_line_inspect_is_not_shown_twice(monkeypatch):
+def test_a_last_line_show_parameters_is_not_shown_twice(monkeypatch):
     shown = []
 
     class Shell:
@@ -201,7 +201,7 @@ def test_a_last_line_inspect_is_not_shown_twice(monkeypatch):
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     monkeypatch.setattr("IPython.get_ipython", lambda: shell)
     monkeypatch.setattr("IPython.display.display", lambda data, raw: shown.append(data))
-    report = inspect(small_net())
+    report = show_parameters(small_net())
     report._ipython_display_()  # IPython's displayhook, same cell
     assert len(shown) == 1
     shell.execution_count = 5  # `report` alone in a later cell: the same widget again

@@ -8,6 +8,7 @@ from typing import Callable, Iterable
 from torch import nn
 
 from tlcourse.checks.base import fail, require, short_list
+from tlcourse.strategies import count_params
 
 STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don't transfer")
 SIMILARITIES = ("high", "low", "none")
@@ -19,13 +20,6 @@ SOURCE_SIZE = 1_000_000
 
 
 # --- freezing and counting ---------------------------------------------------------------
-
-
-def count_parameters(net: nn.Module) -> tuple[int, int]:
-    """``(trainable, frozen)``: numbers (not tensors) with and without ``requires_grad``."""
-    trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)
-    frozen = sum(p.numel() for p in net.parameters() if not p.requires_grad)
-    return trainable, frozen
 
 
 def check_only_head_trainable(net: nn.Module, head_attr: str = "fc") -> None:
@@ -68,7 +62,7 @@ def _is_int(value) -> bool:
 
 def check_counts(net: nn.Module, num_trainable, num_frozen) -> None:
     """``num_trainable`` / ``num_frozen`` are the numbers of trainable / frozen parameters of ``net``."""
-    trainable, frozen = count_parameters(net)
+    trainable, frozen = count_params(net, trainable=True), count_params(net, trainable=False)
     for name, value in (("num_trainable", num_trainable), ("num_frozen", num_frozen)):
         require(
             _is_int(value),

@@ -10,9 +10,10 @@ from torch import nn, optim
 
 from tlcourse.checks.base import fail, require, short_list
 from tlcourse.checks.heads import check_linear
+from tlcourse.imagenet import IMAGENET_MEAN, IMAGENET_STD
 
-IMAGENET_MEAN = (0.485, 0.456, 0.406)
-IMAGENET_STD = (0.229, 0.224, 0.225)
+_MEAN, _STD = list(IMAGENET_MEAN), list(IMAGENET_STD)  # as the messages show them
+
 CROP = 224
 RESIZE = 256
 WEIGHT_DECAY = 1e-3
@@ -130,13 +131,13 @@ def check_normalized_output(out: torch.Tensor, name: str) -> None:
                    "end the composition with normalize")
     swapped = [(v - s) / m for v, m, s in zip(raw, IMAGENET_MEAN, IMAGENET_STD)]
     if _close(found, swapped):
-        raise fail("Normalize(mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225])",
+        raise fail(f"Normalize(mean={_MEAN}, std={_STD})",
                    f"{shown}: what you get with mean and std swapped",
                    "the first argument of Normalize is the mean, the second the standard deviation.")
     raise fail(f"normalised values {[round(v, 3) for v in want]} for a plain colour {PROBE_COLOUR}",
                shown,
-               "each channel must be normalised with ImageNet's statistics: mean [0.485, 0.456, 0.406], "
-               "std [0.229, 0.224, 0.225] - the values the network was pretrained with.",
+               f"each channel must be normalised with ImageNet's statistics: mean {_MEAN}, "
+               f"std {_STD} - the values the network was pretrained with.",
                f"{name} should use the normalize object defined above, once, after ToTensor()")
 
 
@@ -150,12 +151,12 @@ def check_normalize(normalize) -> None:
     )
     mean, std = tuple(normalize.mean), tuple(normalize.std)
     if _close(mean, IMAGENET_STD, 1e-6) and _close(std, IMAGENET_MEAN, 1e-6):
-        raise fail("mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225]",
+        raise fail(f"mean={_MEAN}, std={_STD}",
                    f"mean={list(mean)}, std={list(std)}",
                    "mean and std are swapped: Normalize(mean, std) takes the mean first.")
     require(
         len(mean) == 3 and _close(mean, IMAGENET_MEAN, 1e-6) and len(std) == 3 and _close(std, IMAGENET_STD, 1e-6),
-        expected="mean=[0.485, 0.456, 0.406], std=[0.229, 0.224, 0.225]",
+        expected=f"mean={_MEAN}, std={_STD}",
         found=f"mean={list(mean)}, std={list(std)}",
         why="these are the per-channel statistics of ImageNet's training images, the inputs "
         "ResNet-18 learned from; other values shift every feature the base computes.",

@@ -11,11 +11,11 @@ import torch
 from torch import nn
 
 from tlcourse.checks.base import fail, require, short_list
-from tlcourse.engine import History
+from tlcourse.history import History, Run
+from tlcourse.strategies import STRATEGIES, count_params, is_pretrained, set_up
 
 #: A ResNet's blocks from the head backwards; the stem is conv1 + bn1.
 RESNET_BLOCKS = ("layer4", "layer3", "layer2", "layer1", "stem")
-STRATEGIES = ("feature_extraction", "partial_finetune", "full_finetune", "scratch")
 REQUIRED_KEYS = ("accuracy", "seconds", "trainable_params", "total_params")
 
 
@@ -55,8 +55,7 @@ def trainable_parts(net: nn.Module) -> str:
             described.append(part)
         elif any(flags):
             described.append(f"{part} ({sum(flags)} of {len(flags)} tensors)")
-    count = sum(p.numel() for p in net.parameters() if p.requires_grad)
-    return (", ".join(described) or "nothing") + f" trainable ({count:,} parameters)"
+    return (", ".join(described) or "nothing") + f" trainable ({count_params(net, trainable=True):,} parameters)"
 
 
 def _diagnose(net: nn.Module, k: int, reused: bool) -> tuple[str, str]:
@@ -121,11 +120,6 @@ def check_unfreeze_last_blocks(fn: Callable, ks: Iterable[int] = range(6), depth
                        why, hint)
 
 
-def trainable_count(net: nn.Module) -> int:
-    """Parameters with ``requires_grad``."""
-    return sum(p.numel() for p in net.parameters() if p.requires_grad)
-
-
 # --- (b) the results table --------------------------------------------------------------------
 
 
@@ -133,26 +127,23 @@ def synthetic_runs(seed: int = 0, num_epochs: int = 4) -> dict:
     """Four runs for checking a summary without training: ResNet-18 networks (random weights)
     set up as each strategy would set them up, with made-up histories whose best epoch is
     never the last one."""
-    from tlcourse import experiments
+    import torchvision
 
     generator = torch.Generator().manual_seed(seed)
 
     def rand(n: int, low: float, high: float) -> list[float]:
         return [low + (high - low) * float(v) for v in torch.rand(n, generator=generator)]
 
-    def load(_name: str) -> nn.Module:
-        import torchvision
-
-        return torchvision.models.resnet18(weights=None)
-
     runs = {}
     for strategy in STRATEGIES:
-        net = experiments.prepare(strategy, "resnet18", 7, seed=seed, load=load)
+        if not is_pretrained(strategy):
+            torch.manual_seed(seed)  # a scratch network's weights depend on the seed only
+        net = set_up(strategy, torchvision.models.resnet18(weights=None), 7, seed)
         test_acc = rand(num_epochs, 0.2, 0.8)
         test_acc[-1] = min(test_acc) * 0.9  # the last epoch is the worst: max() is not the answer
         history = History(train_loss=rand(num_epochs, 0.3, 2.0), train_acc=rand(num_epochs, 0.2, 1.0),
                           test_acc=test_acc, seconds=rand(num_epochs, 0.5, 20.0))
-        runs[strategy] = experiments.Run(net, history)
+        runs[strategy] = Run(net, history)
     return runs
 
 
@@ -243,7 +234,7 @@ def check_summary(results, runs: dict) -> None:
                 why += " You took the last epoch's time only."
             raise fail(f"results[{strategy!r}]['seconds'] = {total:.3f} (the sum of history.seconds)",
                        f"{seconds:.3f}", why, "sum(history.seconds)")
-        trainable, total_params = trainable_count(net), sum(p.numel() for p in net.parameters())
+        trainable, total_params = count_params(net, trainable=True), count_params(net)
         found = _number(row["trainable_params"])
         if found != trainable:
             why = "count only the parameters that learn (requires_grad is True), element by element."
