@@ -2,9 +2,10 @@
 
 Modules by job:
 
-- ``tlcourse.env``         where the code runs: Colab, nbgrader, device, run mode
-- ``tlcourse.data``        data registry, downloads with checksums, FoodVision-7, hot-dog, smoke set
+- ``tlcourse.env``         where the code runs: Colab, nbgrader, device
+- ``tlcourse.data``        data registry, verified cache, run mode, FoodVision-7, hot-dog, smoke sets
 - ``tlcourse.backbones``   pretrained backbones behind one function
+- ``tlcourse.prepare_offline`` the command that fills a cache for a classroom without internet
 - ``tlcourse.engine``      training and evaluation loops
 - ``tlcourse.checks``      checks used by graded test cells (messages that teach)
 - ``tlcourse.quiz``        self-check quizzes (ipywidgets) from question files
