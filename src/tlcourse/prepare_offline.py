@@ -43,7 +43,7 @@ class Step:
 def _lite0(cache: Path) -> Path:
     """Copy the pip package's Lite0 weights into ``cache/weights`` (verified)."""
     entry = DATA_HUB["efficientnet_lite0"]
-    target = cache / "weights" / entry.filename
+    target = backbones.cached_lite0_file(cache)
     copied = adopt(entry, target) or adopt(entry, target, [backbones.lite0_package_file()])
     if copied is None:
         raise ChecksumError(f"{backbones.lite0_package_file()} does not match {entry.checksum.describe()}; "
@@ -52,11 +52,11 @@ def _lite0(cache: Path) -> Path:
 
 
 def _torchvision(name: str) -> Callable[[Path], Path]:
-    """The step that puts torchvision's ``name`` checkpoint into ``cache/torch/hub/checkpoints``:
+    """The step that puts torchvision's ``name`` checkpoint into the cache's checkpoint folder:
     a verified copy from torch.hub's folder, else downloaded."""
     def run(cache: Path) -> Path:
         torch_hub_copy = backbones.checkpoint_dirs()[0] / DATA_HUB[name].filename
-        return download(name, cache / "torch" / "hub" / "checkpoints", candidates=[torch_hub_copy])
+        return download(name, backbones.cached_checkpoint_dir(cache), candidates=[torch_hub_copy])
 
     return run
 
