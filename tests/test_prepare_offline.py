@@ -46,7 +46,7 @@ def test_prepared_cache_serves_a_machine_without_npm_or_internet(tmp_path):
     program = (
         "from tlcourse import data, backbones\n"
         "b = backbones.first_available(['resnet18', 'efficientnet_lite0'])\n"
-        "train_ds, test_ds = data.foodvision7(transform=b.transform)\n"
+        "train_ds, test_ds = data.FOODVISION7.load(transform=b.transform)\n"
         "x, y = train_ds[0]\n"
         "print('OK', b.name, len(train_ds), len(test_ds), tuple(x.shape))\n"
     )
