@@ -29,7 +29,7 @@ from autograder.nbgrader_cli import nbgrader
 from autograder.parallel import autograde_parallel
 from autograder.submissions import write_submission
 from tests.corpus.build import drop_ungraded_tail
-from tlcourse.nbgrader_ext import database_url
+from tlcourse.gradebook import with_installed_driver
 
 pytestmark = pytest.mark.slow
 
@@ -120,7 +120,7 @@ def test_postgres_gradebook_matches_sqlite(tmp_path, monkeypatch):
 
         from nbgrader.api import Gradebook
 
-        with Gradebook(database_url(url), course_id()) as gb:    # read back from the server itself
+        with Gradebook(with_installed_driver(url), course_id()) as gb:    # read back from the server itself
             from_server = {(s.student.id, FOOD): (s.score, s.max_score)
                            for s in gb.find_assignment(FOOD).submissions}
 

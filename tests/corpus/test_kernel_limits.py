@@ -49,15 +49,3 @@ def test_the_kernel_command_is_wrapped():
     assert "TLCOURSE_GRADEBOOK_URL" in cmd[6]
     assert cmd[7:10] == [sys.executable, "-m", "ipykernel_launcher"]
 
-
-def test_a_plain_postgresql_url_names_the_installed_driver():
-    from tlcourse.nbgrader_ext import database_url
-
-    try:
-        import psycopg  # noqa: F401
-        expected = "postgresql://grader@db/course"
-    except ImportError:
-        expected = "postgresql+psycopg2://grader@db/course"
-    assert database_url("postgresql://grader@db/course") == expected
-    assert database_url("sqlite:///gradebook.db") == "sqlite:///gradebook.db"
-    assert database_url("postgresql+psycopg2://g@h/d") == "postgresql+psycopg2://g@h/d"
