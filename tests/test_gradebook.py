@@ -33,12 +33,11 @@ def test_a_server_named_in_the_environment_wins(tmp_path, monkeypatch):
     assert gradebook_url(tmp_path).endswith("grader@db/course")
 
 
-def test_nbgrader_config_uses_the_same_gradebook(tmp_path, monkeypatch):
-    from autograder.course import ROOT
+def test_nbgrader_config_uses_the_same_gradebook(monkeypatch):
+    from traitlets.config.loader import PyFileConfigLoader
 
-    from traitlets.config import Config
+    from autograder.course import CONFIG_FILE, ROOT
 
     monkeypatch.delenv("TLCOURSE_GRADEBOOK_URL", raising=False)
-    namespace = {"get_config": Config, "__file__": str(ROOT / "nbgrader_config.py")}
-    exec(compile((ROOT / "nbgrader_config.py").read_text(), "nbgrader_config.py", "exec"), namespace)  # noqa: S102
-    assert namespace["c"].CourseDirectory.db_url == gradebook_url(ROOT)
+    config = PyFileConfigLoader(CONFIG_FILE, path=str(ROOT)).load_config()   # as nbgrader loads it
+    assert config.CourseDirectory.db_url == gradebook_url(ROOT)

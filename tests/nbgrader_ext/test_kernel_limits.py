@@ -6,7 +6,7 @@ import sys
 import pytest
 from jupyter_client.kernelspec import KernelSpec
 
-from tlcourse.nbgrader_ext import LimitedKernelManager, limited_command, parse_size
+from tlcourse.nbgrader_ext.kernel_limits import LimitedKernelManager, limited_command, parse_size
 
 PROBE = ("import os, resource\n"
          "print(resource.getrlimit(resource.RLIMIT_DATA)[0], resource.getrlimit(resource.RLIMIT_CPU)[0],\n"

@@ -21,12 +21,11 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import course_id
-from autograder.demo import fresh_course_dir
+from autograder.autograde import autograde_class
+from autograder.course import course_id, fresh_course_dir
 from autograder.demo_class import CLASS
-from autograder.grading import read_grades
 from autograder.nbgrader_cli import nbgrader
-from autograder.parallel import autograde_parallel
+from autograder.report import read_grades
 from autograder.submissions import write_submission
 from tests.corpus.build import drop_ungraded_tail
 from tlcourse.gradebook import with_installed_driver
@@ -99,7 +98,7 @@ def grade_demo_class(out: Path) -> dict:
     for student in CLASS:
         for path in write_submission(course, student, FOOD):
             drop_ungraded_tail(path)                # training cells never change a grade
-    runs = autograde_parallel(course, [(s.id, FOOD) for s in CLASS], jobs=2, timeout=600,
+    runs = autograde_class(course, [(s.id, FOOD) for s in CLASS], jobs=2, timeout=600,
                               echo=lambda *a, **k: None)
     assert all(run.ok for run in runs if run.student != "missing"), [r.reason for r in runs]
     nbgrader(course, "export", f"--to={course / 'grades.csv'}")

@@ -1,15 +1,15 @@
 """Does grading with two workers give exactly the grades serial nbgrader gives?"""
 
+import io
 import shutil
 
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder.autograde import autograde_class
+from autograder.classroom import prepare_course
 from autograder.course import course_id
-from autograder.demo import prepare_course
 from autograder.demo_class import CLASS
-from autograder.grading import autograde_all
-from autograder.parallel import autograde_parallel
 from autograder.submissions import Student
 
 pytestmark = pytest.mark.slow
@@ -39,10 +39,11 @@ def courses(tmp_path_factory):
     parallel = root / "parallel"
     shutil.copytree(serial, parallel)
     pairs = [(s.id, FOOD) for s in STUDENTS]
-    serial_runs = autograde_all(serial, pairs, echo=lambda *a, **k: None)
-    lines = []
-    parallel_runs = autograde_parallel(parallel, pairs, jobs=2, echo=lambda line, **k: lines.append(line))
-    return serial, parallel, serial_runs, parallel_runs, lines
+    serial_runs = autograde_class(serial, pairs, echo=lambda *a, **k: None, progress=io.StringIO())
+    lines, bar = [], io.StringIO()
+    parallel_runs = autograde_class(parallel, pairs, jobs=2, timeout=600,
+                                    echo=lambda line, **k: lines.append(line), progress=bar)
+    return serial, parallel, serial_runs, parallel_runs, (lines, bar.getvalue())
 
 
 def test_same_scores_cell_by_cell_as_serial_nbgrader(courses):
@@ -59,16 +60,19 @@ def test_every_submission_graded_without_database_lock_errors(courses):
 
 
 def test_progress_shows_every_submission_with_its_time(courses):
-    *_, lines = courses
+    *_, (lines, bar) = courses
     assert len(lines) == len(STUDENTS)
-    assert lines[-1].lstrip().startswith(f"[{'#' * 24}] {len(STUDENTS)}/{len(STUDENTS)}")
+    assert lines[-1].lstrip().startswith(f"[{len(STUDENTS)}/{len(STUDENTS)}]")
     assert all(" s  " in line for line in lines)
+    final = bar.split("\r")[-1]                  # the bar as it was left: every submission done
+    assert "100%" in final and f"{len(STUDENTS)}/{len(STUDENTS)}" in final
 
 
 def test_a_submission_that_runs_too_long_is_stopped_and_reported(tmp_path):
     stuck = Student("stuck", edits={FOOD: {"ex1_in_features": "while True:\n    pass"}})
     course = prepare_course(tmp_path / "course", [stuck])
-    [run] = autograde_parallel(course, [("stuck", FOOD)], jobs=2, timeout=15, echo=lambda *a, **k: None)
+    [run] = autograde_class(course, [("stuck", FOOD)], jobs=2, timeout=15, echo=lambda *a, **k: None,
+                            progress=io.StringIO())
     assert not run.ok
     assert "longer than 15 s" in run.reason
     assert run.seconds < 60
