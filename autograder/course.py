@@ -1,4 +1,4 @@
-"""What the course is: read once per course directory from nbgrader_config.py, where it is written."""
+"""The course directory: what its nbgrader_config.py says (read once per directory), fresh copies of it."""
 
 from __future__ import annotations
 
@@ -41,12 +41,17 @@ class CourseConfig:
     assignments: tuple[tuple[str, str], ...]
 
 
-@lru_cache(maxsize=None)
 def course_config(root: Path = ROOT) -> CourseConfig:
-    """Execute ``root``'s nbgrader_config.py once, the way nbgrader does, and keep what it says."""
+    """What ``root``'s nbgrader_config.py says; the file is executed once per directory."""
+    return _read_config(Path(root).resolve())
+
+
+@lru_cache(maxsize=None)
+def _read_config(root: Path) -> CourseConfig:
+    """Execute ``root``'s nbgrader_config.py the way nbgrader does and keep what it says."""
     from traitlets.config import Config
 
-    path = Path(root).resolve() / CONFIG_FILE
+    path = root / CONFIG_FILE
     namespace: dict = {"get_config": Config, "__file__": str(path)}
     exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
     return CourseConfig(namespace["COURSE_ID"], tuple(namespace["ASSIGNMENTS"]))

@@ -1,4 +1,4 @@
-"""Hidden tests start from a fresh import of the checks and of every course module they import.
+"""Hidden tests start from freshly imported checks (with every course module the checks import).
 
 Student code runs in the same kernel as the tests, so it can rebind a check
 (``heads.check_linear = ...``) or a helper a check calls (``base.require``, a
