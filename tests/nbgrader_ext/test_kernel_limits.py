@@ -49,3 +49,15 @@ def test_the_kernel_command_is_wrapped():
     assert "TLCOURSE_GRADEBOOK_URL" in cmd[6]
     assert cmd[7:10] == [sys.executable, "-m", "ipykernel_launcher"]
 
+
+
+def test_the_limits_default_to_4g_and_900_s_unless_the_environment_says_otherwise(monkeypatch):
+    monkeypatch.delenv("TLCOURSE_KERNEL_MEMORY", raising=False)
+    monkeypatch.delenv("TLCOURSE_KERNEL_CPU_SECONDS", raising=False)
+    km = LimitedKernelManager()
+    assert (km.memory, km.cpu_seconds, km.file_size) == ("4G", 900, "1G")
+    monkeypatch.setenv("TLCOURSE_KERNEL_MEMORY", "6G")
+    monkeypatch.setenv("TLCOURSE_KERNEL_CPU_SECONDS", "60")
+    km = LimitedKernelManager()
+    assert (km.memory, km.cpu_seconds) == ("6G", 60)
+    assert LimitedKernelManager(memory="2G").memory == "2G", "the configuration wins over the environment"
