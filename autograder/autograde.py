@@ -79,7 +79,8 @@ def worker_env(jobs: int) -> dict[str, str]:
 def run_line(done: int, total: int, run: GradingRun) -> str:
     """One submission's progress line: how far, who, which assignment, how long, how it went."""
     status = "ok" if run.ok else f"FAILED: {run.reason}"
-    return f"  [{done}/{total}] {run.student:<14} {run.assignment:<26} {run.seconds:6.1f} s  {status}"
+    count = f"[{done:>{len(str(total))}}/{total}]"
+    return f"  {count} {run.student:<14} {run.assignment:<26} {run.seconds:6.1f} s  {status}"
 
 
 def autograde_class(course_dir: Path, pairs: list[tuple[str, str]], jobs: int = 1,

@@ -6,13 +6,12 @@ import shutil
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.autograde import autograde_class
+from autograder.autograde import GradingRun, autograde_class, run_line
 from autograder.classroom import prepare_course
 from autograder.course import course_id
 from autograder.demo_class import CLASS
 from autograder.submissions import Student
 
-pytestmark = pytest.mark.slow
 FOOD = "02_foodvision_head"
 
 STUDENTS = CLASS + [
@@ -46,6 +45,7 @@ def courses(tmp_path_factory):
     return serial, parallel, serial_runs, parallel_runs, (lines, bar.getvalue())
 
 
+@pytest.mark.slow
 def test_same_scores_cell_by_cell_as_serial_nbgrader(courses):
     serial, parallel, *_ = courses
     expected = cell_scores(serial)
@@ -53,12 +53,14 @@ def test_same_scores_cell_by_cell_as_serial_nbgrader(courses):
     assert cell_scores(parallel) == expected
 
 
+@pytest.mark.slow
 def test_every_submission_graded_without_database_lock_errors(courses):
     *_, serial_runs, parallel_runs, _ = courses
     assert [r.ok for r in parallel_runs] == [r.ok for r in serial_runs] == [True] * len(STUDENTS)
     assert not any("locked" in r.reason for r in parallel_runs)
 
 
+@pytest.mark.slow
 def test_progress_shows_every_submission_with_its_time(courses):
     *_, (lines, bar) = courses
     assert len(lines) == len(STUDENTS)
@@ -68,6 +70,7 @@ def test_progress_shows_every_submission_with_its_time(courses):
     assert "100%" in final and f"{len(STUDENTS)}/{len(STUDENTS)}" in final
 
 
+@pytest.mark.slow
 def test_a_submission_that_runs_too_long_is_stopped_and_reported(tmp_path):
     stuck = Student("stuck", edits={FOOD: {"ex1_in_features": "while True:\n    pass"}})
     course = prepare_course(tmp_path / "course", [stuck])
@@ -76,3 +79,16 @@ def test_a_submission_that_runs_too_long_is_stopped_and_reported(tmp_path):
     assert not run.ok
     assert "longer than 15 s" in run.reason
     assert run.seconds < 60
+
+
+def test_each_finished_submission_gets_an_aligned_line_with_its_time_and_status():
+    ok = run_line(3, 12, GradingRun("reference", "01_concepts", True, 7.25))
+    failed = run_line(12, 12, GradingRun("broken", "01_concepts", False, 1.0, "NotJSONError: x"))
+    assert ok == "  [ 3/12] reference      01_concepts                   7.2 s  ok"
+    assert failed.endswith("1.0 s  FAILED: NotJSONError: x")
+    assert len(failed.split(" s  ")[0]) == len(ok.split(" s  ")[0]), "times line up"
+
+
+def test_jobs_must_be_at_least_one(tmp_path):
+    with pytest.raises(ValueError, match="at least 1"):
+        autograde_class(tmp_path, [("a", "01_concepts")], jobs=0)

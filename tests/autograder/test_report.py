@@ -37,3 +37,4 @@ def test_exported_grades_are_read_as_score_and_maximum(tmp_path):
     grades = read_grades(csv)
     assert grades == {("reference", "01_concepts"): (10.0, 10.0), ("blank", "01_concepts"): (0.0, 10.0)}
     assert not any(math.isnan(v) for pair in grades.values() for v in pair)
+
