@@ -165,3 +165,21 @@ def test_the_feedback_shows_neither_the_hidden_tests_nor_the_fresh_import(autogr
     assert TAMPERING[student][3] in html.replace("&#39;", "'")
     assert "A fresh copy of the checks" not in html and "_sys.modules" not in html
     assert "Hidden tests ran here" in html
+
+
+def test_lazy_and_spelled_out_imports_count_too(tmp_path, monkeypatch):
+    package = tmp_path / "tlcourse"
+    (package / "checks").mkdir(parents=True)
+    for name in ("__init__", "helpers", "lazy", "by_name", "unused"):
+        (package / f"{name}.py").write_text("")
+    (package / "checks" / "__init__.py").write_text("")
+    (package / "checks" / "one.py").write_text(
+        "from tlcourse import helpers\n"
+        "def f():\n    from tlcourse.lazy import x\n"
+        "def g():\n    import importlib\n    return importlib.import_module('tlcourse.by_name')\n")
+    (package / "helpers.py").write_text("from . import lazy\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    for name in [n for n in sys.modules if n == "tlcourse" or n.startswith("tlcourse.")]:
+        monkeypatch.delitem(sys.modules, name)
+    assert checks_and_dependencies() == ["tlcourse.by_name", "tlcourse.checks", "tlcourse.checks.one",
+                                         "tlcourse.helpers", "tlcourse.lazy"]

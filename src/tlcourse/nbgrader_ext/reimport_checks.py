@@ -23,6 +23,8 @@ from traitlets import Unicode
 
 ROOT_PACKAGE = "tlcourse"
 CHECKS_PACKAGE = "tlcourse.checks"
+#: Calls that import a module named by a string (counted when the name is written out).
+DYNAMIC_IMPORTS = {"importlib.import_module", "import_module", "__import__"}
 #: First line of the inserted code; the feedback hides it with the rest of the hidden region.
 FRESH_IMPORT_NOTE = "# A fresh copy of the checks and their helpers, whatever a student rebound in this kernel."
 
@@ -45,8 +47,8 @@ def _source_file(module: str, root: Path) -> Path | None:
 
 
 def _imported_modules(module: str, source: Path, root: Path) -> set[str]:
-    """The course modules ``module``'s code imports anywhere (lazy imports included), with
-    the packages around them."""
+    """The course modules ``module``'s code imports anywhere (lazy imports and
+    ``importlib.import_module("...")`` included), with the packages around them."""
     is_package = source.name == "__init__.py"
     package = module if is_package else module.rpartition(".")[0]
     found: set[str] = set()
@@ -61,6 +63,9 @@ def _imported_modules(module: str, source: Path, root: Path) -> set[str]:
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names
                          if _source_file(f"{base}.{alias.name}", root) is not None)
+        elif (isinstance(node, ast.Call) and ast.unparse(node.func) in DYNAMIC_IMPORTS and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            found.add(node.args[0].value)
     with_parents = set()
     for name in found:
         parts = name.split(".")
