@@ -46,20 +46,24 @@ def _source_file(module: str, root: Path) -> Path | None:
     return None
 
 
+def _absolute(node: ast.ImportFrom, package: str) -> str:
+    """The module a ``from ... import`` reads from, relative imports resolved inside ``package``."""
+    if not node.level:
+        return node.module or ""
+    parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
+    return f"{parent}.{node.module}" if node.module else parent
+
+
 def _imported_modules(module: str, source: Path, root: Path) -> set[str]:
     """The course modules ``module``'s code imports anywhere (lazy imports and
     ``importlib.import_module("...")`` included), with the packages around them."""
-    is_package = source.name == "__init__.py"
-    package = module if is_package else module.rpartition(".")[0]
+    package = module if source.name == "__init__.py" else module.rpartition(".")[0]
     found: set[str] = set()
     for node in ast.walk(ast.parse(source.read_text(), str(source))):
         if isinstance(node, ast.Import):
             found.update(alias.name for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            base = node.module or ""
-            if node.level:
-                parent = package.rsplit(".", node.level - 1)[0] if node.level > 1 else package
-                base = f"{parent}.{base}" if base else parent
+            base = _absolute(node, package)
             found.add(base)
             found.update(f"{base}.{alias.name}" for alias in node.names
                          if _source_file(f"{base}.{alias.name}", root) is not None)
