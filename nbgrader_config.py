@@ -5,14 +5,15 @@ source/<assignment>/, student versions built into notebooks/<assignment>/ by
 `make build`.
 """
 
-import os
+from pathlib import Path
 
 from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
 from nbgrader.preprocessors import Execute, OverwriteCells
 from nbgrader.validator import Validator
 
+from tlcourse.gradebook import gradebook_url
 from tlcourse.nbgrader_ext import (ColabSetup, FlagTampering, GradingExecute, HideHiddenTests,
-                                  RestoreAllTestCells, StderrIsNotFailure, database_url)
+                                  ReimportChecks, RestoreAllTestCells, StderrIsNotFailure)
 
 c = get_config()  # noqa: F821 - provided by nbgrader's config loader
 
@@ -28,10 +29,10 @@ ASSIGNMENTS = [
 
 c.CourseDirectory.course_id = COURSE_ID
 c.CourseDirectory.release_directory = "notebooks"
-# Several graders at once need a server database: set TLCOURSE_GRADEBOOK_URL,
-# e.g. postgresql://grader@localhost/tlcourse. The default is nbgrader's SQLite file.
-if os.environ.get("TLCOURSE_GRADEBOOK_URL"):
-    c.CourseDirectory.db_url = database_url(os.environ["TLCOURSE_GRADEBOOK_URL"])
+# nbgrader's SQLite file in this folder, whose graders wait for each other's writes; for
+# several graders on a server set TLCOURSE_GRADEBOOK_URL, e.g.
+# postgresql://grader@localhost/tlcourse (tlcourse.gradebook decides).
+c.CourseDirectory.db_url = gradebook_url(Path(__file__).resolve().parent)
 
 # Importing torch alone can take 20 s on a slow laptop CPU; nbgrader's default
 # per-cell limit (30 s) is too short.
@@ -54,14 +55,17 @@ def _with_grading_execute(preprocessors):
     return preprocessors[:at] + [GradingExecute, StderrIsNotFailure, FlagTampering] + preprocessors[at + 1:]
 
 
-c.Autograde.autograde_preprocessors = _with_grading_execute(_defaults(Autograde, "autograde_preprocessors"))
+# Hidden tests import the checks, and the course modules the checks import, anew: a student
+# who rebound a check or one of its helpers in the kernel cannot pass them that way.
+c.Autograde.autograde_preprocessors = [ReimportChecks] + _with_grading_execute(
+    _defaults(Autograde, "autograde_preprocessors"))
 c.Validator.preprocessors = _with_grading_execute(_defaults(Validator, "preprocessors"))
 
 # Student code runs in kernels with limits (tlcourse.nbgrader_ext.LimitedKernelManager):
 # a runaway allocation raises MemoryError in that kernel, an interrupt-proof loop is
 # killed after its CPU budget, and the gradebook's address never reaches the kernel.
-c.LimitedKernelManager.memory = os.environ.get("TLCOURSE_KERNEL_MEMORY", "4G")
-c.LimitedKernelManager.cpu_seconds = int(os.environ.get("TLCOURSE_KERNEL_CPU_SECONDS", "900"))
+# The limits' defaults and the environment variables that change them are in
+# tlcourse/nbgrader_ext/kernel_limits.py (or set c.LimitedKernelManager.memory = ... here).
 # A cell's recorded output stops after 1 MB (errors are always kept); nbgrader's own
 # LimitOutput then keeps at most 1000 lines.
 c.GradingExecute.max_output_bytes = 1_000_000

@@ -14,15 +14,19 @@ from pathlib import Path
 
 from autograder.course import ROOT, assignments, copy_course
 from autograder.nbgrader_cli import nbgrader
+from tlcourse.gradebook import sqlite_url
 
 RELEASE_DIR = "notebooks"
 
 
 def build(root: Path = ROOT, release_dir: str = RELEASE_DIR) -> list[Path]:
-    """Generate every assignment that has content; returns the student notebooks written."""
+    """Generate every assignment that has content; returns the student notebooks written.
+
+    The build writes to a throw-away gradebook, never to the course's.
+    """
     written: list[Path] = []
     with tempfile.TemporaryDirectory(prefix="tlcourse-build-") as tmp:
-        db = f"sqlite:///{Path(tmp) / 'gradebook.db'}"
+        db = sqlite_url(Path(tmp) / "gradebook.db")
         for assignment in assignments(root):
             if not assignment.has_content:
                 continue

@@ -1,12 +1,14 @@
-"""What the course is: read from nbgrader_config.py, the one place it is written."""
+"""The course directory: what its nbgrader_config.py says (read once per directory), fresh copies of it."""
 
 from __future__ import annotations
 
 import shutil
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+CONFIG_FILE = "nbgrader_config.py"
 
 
 @dataclass(frozen=True)
@@ -31,28 +33,49 @@ class Assignment:
         return bool(self.notebooks)
 
 
-def _read_config(root: Path = ROOT) -> dict:
-    """Execute nbgrader_config.py the way nbgrader does and return its globals."""
+@dataclass(frozen=True)
+class CourseConfig:
+    """What nbgrader_config.py says about the course: its id and its assignments in order."""
+
+    course_id: str
+    assignments: tuple[tuple[str, str], ...]
+
+
+def course_config(root: Path = ROOT) -> CourseConfig:
+    """What ``root``'s nbgrader_config.py says; the file is executed once per directory."""
+    return _read_config(Path(root).resolve())
+
+
+@lru_cache(maxsize=None)
+def _read_config(root: Path) -> CourseConfig:
+    """Execute ``root``'s nbgrader_config.py the way nbgrader does and keep what it says."""
     from traitlets.config import Config
 
-    namespace: dict = {"get_config": Config, "__file__": str(root / "nbgrader_config.py")}
-    code = (root / "nbgrader_config.py").read_text()
-    exec(compile(code, str(root / "nbgrader_config.py"), "exec"), namespace)  # noqa: S102
-    return namespace
+    path = root / CONFIG_FILE
+    namespace: dict = {"get_config": Config, "__file__": str(path)}
+    exec(compile(path.read_text(), str(path), "exec"), namespace)  # noqa: S102
+    return CourseConfig(namespace["COURSE_ID"], tuple(namespace["ASSIGNMENTS"]))
 
 
 def course_id(root: Path = ROOT) -> str:
-    return _read_config(root)["COURSE_ID"]
+    return course_config(root).course_id
 
 
 def assignments(root: Path = ROOT) -> list[Assignment]:
     """The course's assignments in course order."""
-    return [Assignment(aid, title, root) for aid, title in _read_config(root)["ASSIGNMENTS"]]
+    return [Assignment(aid, title, root) for aid, title in course_config(root).assignments]
 
 
 def copy_course(root: Path, dest: Path) -> Path:
     """A new course directory at ``dest`` with ``root``'s nbgrader config and sources."""
     dest.mkdir(parents=True, exist_ok=True)
-    shutil.copy(root / "nbgrader_config.py", dest)
+    shutil.copy(root / CONFIG_FILE, dest)
     shutil.copytree(root / "source", dest / "source")
     return dest
+
+
+def fresh_course_dir(out: Path, root: Path = ROOT) -> Path:
+    """An empty course directory at ``out`` (emptied first) with ``root``'s config and sources."""
+    if out.exists():
+        shutil.rmtree(out)
+    return copy_course(root, out)

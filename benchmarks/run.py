@@ -179,13 +179,11 @@ def per_assignment(runs) -> dict:
 
 
 def bench_grading(num_students: int = 16, jobs: int = 2) -> dict:
-    from autograder.demo import prepare_course
-    from autograder.demo_class import CLASS
-    from autograder.grading import autograde_all
-    from autograder.parallel import autograde_parallel
-    from autograder.submissions import Student
-
+    from autograder.autograde import autograde_class
+    from autograder.classroom import prepare_course
     from autograder.course import assignments
+    from autograder.demo_class import CLASS
+    from autograder.submissions import Student
 
     graded = [a.id for a in assignments() if a.has_content]
     # 16 submissions of the FoodVision assignment: a third with the partial student's mistakes.
@@ -201,10 +199,10 @@ def bench_grading(num_students: int = 16, jobs: int = 2) -> dict:
             pairs = [(s.id, a) for s in group for a in assignment_ids]
             quiet = lambda *a, **k: None  # noqa: E731
             start = time.perf_counter()
-            serial_runs = autograde_all(serial, pairs, echo=quiet)
+            serial_runs = autograde_class(serial, pairs, echo=quiet)
             serial_s = time.perf_counter() - start
             start = time.perf_counter()
-            autograde_parallel(parallel, pairs, jobs=jobs, echo=quiet)
+            autograde_class(parallel, pairs, jobs=jobs, timeout=600, echo=quiet)
             parallel_s = time.perf_counter() - start
             results[label] = {"submissions": len(pairs), "serial_seconds": round(serial_s, 1),
                               "parallel_seconds": round(parallel_s, 1), "jobs": jobs,

@@ -18,6 +18,7 @@ Modules by job:
 - ``tlcourse.quiz``        self-check quizzes (ipywidgets) from question files
 - ``tlcourse.inspector``   live parameter inspector (trainable vs frozen): ``show_parameters``
 - ``tlcourse.nbgrader_ext`` nbgrader preprocessors the course configures, one module per job
+- ``tlcourse.gradebook``    which gradebook nbgrader and the grading tools use
 """
 
 __version__ = "0.1.0"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import nbformat
 
-from autograder.demo import fresh_course_dir
+from autograder.course import fresh_course_dir
 from autograder.nbgrader_cli import nbgrader
 from autograder.submissions import Student, write_submission
 from tests.corpus.cases import CASES, Case

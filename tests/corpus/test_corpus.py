@@ -13,9 +13,9 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder.grading import autograde_one, read_grades
+from autograder.autograde import autograde_class, autograde_one
 from autograder.nbgrader_cli import nbgrader
-from autograder.parallel import autograde_parallel
+from autograder.report import read_grades
 from tests.corpus.build import WITNESS, build_corpus
 from tests.corpus.cases import CASES
 
@@ -33,7 +33,7 @@ def _quiet(*args, **kwargs):
 def corpus(tmp_path_factory):
     course = build_corpus(tmp_path_factory.mktemp("corpus") / "course")
     pairs = [(WITNESS, a) for a in ASSIGNMENTS] + [(case.id, case.assignment) for case in CASES]
-    runs = autograde_parallel(course, pairs, jobs=2, timeout=600, echo=_quiet)
+    runs = autograde_class(course, pairs, jobs=2, timeout=600, echo=_quiet)
     for assignment in ASSIGNMENTS:
         nbgrader(course, "generate_feedback", assignment, "--force")
     nbgrader(course, "export", f"--to={course / 'grades.csv'}")

@@ -1,4 +1,4 @@
-"""nbgrader's Execute with limited kernels, capped output and dead kernels reported."""
+"""Execution for grading: nbgrader's Execute on limited kernels, with capped output, reporting dead kernels."""
 
 from __future__ import annotations
 

@@ -6,7 +6,14 @@ import os
 import sys
 
 from jupyter_client.manager import AsyncKernelManager
-from traitlets import Integer, List, Unicode
+from traitlets import Integer, List, Unicode, default
+
+from tlcourse.gradebook import GRADEBOOK_URL_VARIABLE
+
+#: The limits of a grading kernel: environment variable that overrides each, and its default.
+MEMORY_VARIABLE, DEFAULT_MEMORY = "TLCOURSE_KERNEL_MEMORY", "4G"
+CPU_SECONDS_VARIABLE, DEFAULT_CPU_SECONDS = "TLCOURSE_KERNEL_CPU_SECONDS", 900
+DEFAULT_FILE_SIZE = "1G"
 
 #: Runs in a tiny Python process before the kernel: sets the limits, drops secrets, then
 #: replaces itself with the real kernel command (argv[4:]). Kept free of imports beyond
@@ -58,14 +65,22 @@ class LimitedKernelManager(AsyncKernelManager):
     in ``drop_env`` (the gradebook's address and credentials) never reach student code.
     """
 
-    memory = Unicode(os.environ.get("TLCOURSE_KERNEL_MEMORY", "4G"),
-                     help="memory limit per kernel, e.g. 4G; 0 = none").tag(config=True)
-    cpu_seconds = Integer(int(os.environ.get("TLCOURSE_KERNEL_CPU_SECONDS", "900")),
-                          help="CPU seconds per kernel; 0 = none").tag(config=True)
-    file_size = Unicode("1G", help="largest file a kernel may write; 0 = none").tag(config=True)
-    drop_env = List(Unicode(), ["TLCOURSE_GRADEBOOK_URL", "PGPASSWORD", "PGPASSFILE",
+    memory = Unicode(help=f"memory limit per kernel, e.g. 4G; 0 = none (default: ${MEMORY_VARIABLE} "
+                          f"or {DEFAULT_MEMORY})").tag(config=True)
+    cpu_seconds = Integer(help=f"CPU seconds per kernel; 0 = none (default: ${CPU_SECONDS_VARIABLE} "
+                               f"or {DEFAULT_CPU_SECONDS})").tag(config=True)
+    file_size = Unicode(DEFAULT_FILE_SIZE, help="largest file a kernel may write; 0 = none").tag(config=True)
+    drop_env = List(Unicode(), [GRADEBOOK_URL_VARIABLE, "PGPASSWORD", "PGPASSFILE",
                                 "PGSERVICEFILE", "DATABASE_URL"],
                     help="environment variables removed before a kernel starts").tag(config=True)
+
+    @default("memory")
+    def _memory_from_environment(self) -> str:
+        return os.environ.get(MEMORY_VARIABLE, DEFAULT_MEMORY)
+
+    @default("cpu_seconds")
+    def _cpu_seconds_from_environment(self) -> int:
+        return int(os.environ.get(CPU_SECONDS_VARIABLE, DEFAULT_CPU_SECONDS))
 
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         cmd = super().format_kernel_cmd(extra_arguments)

@@ -6,7 +6,7 @@ import sys
 import pytest
 from jupyter_client.kernelspec import KernelSpec
 
-from tlcourse.nbgrader_ext import LimitedKernelManager, limited_command, parse_size
+from tlcourse.nbgrader_ext.kernel_limits import LimitedKernelManager, limited_command, parse_size
 
 PROBE = ("import os, resource\n"
          "print(resource.getrlimit(resource.RLIMIT_DATA)[0], resource.getrlimit(resource.RLIMIT_CPU)[0],\n"
@@ -50,14 +50,14 @@ def test_the_kernel_command_is_wrapped():
     assert cmd[7:10] == [sys.executable, "-m", "ipykernel_launcher"]
 
 
-def test_a_plain_postgresql_url_names_the_installed_driver():
-    from tlcourse.nbgrader_ext import database_url
 
-    try:
-        import psycopg  # noqa: F401
-        expected = "postgresql://grader@db/course"
-    except ImportError:
-        expected = "postgresql+psycopg2://grader@db/course"
-    assert database_url("postgresql://grader@db/course") == expected
-    assert database_url("sqlite:///gradebook.db") == "sqlite:///gradebook.db"
-    assert database_url("postgresql+psycopg2://g@h/d") == "postgresql+psycopg2://g@h/d"
+def test_the_limits_default_to_4g_and_900_s_unless_the_environment_says_otherwise(monkeypatch):
+    monkeypatch.delenv("TLCOURSE_KERNEL_MEMORY", raising=False)
+    monkeypatch.delenv("TLCOURSE_KERNEL_CPU_SECONDS", raising=False)
+    km = LimitedKernelManager()
+    assert (km.memory, km.cpu_seconds, km.file_size) == ("4G", 900, "1G")
+    monkeypatch.setenv("TLCOURSE_KERNEL_MEMORY", "6G")
+    monkeypatch.setenv("TLCOURSE_KERNEL_CPU_SECONDS", "60")
+    km = LimitedKernelManager()
+    assert (km.memory, km.cpu_seconds) == ("6G", 60)
+    assert LimitedKernelManager(memory="2G").memory == "2G", "the configuration wins over the environment"

@@ -8,9 +8,9 @@ import pytest
 
 from autograder.build import stale_notebooks
 from autograder.course import assignments
-from tlcourse.nbgrader_ext import SETUP_TAG, repository_url
+from tlcourse.nbgrader_ext.colab_setup import SETUP_TAG, repository_url
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 STUDENT_NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb"))
 ALL_NOTEBOOKS = STUDENT_NOTEBOOKS + sorted((ROOT / "source").rglob("*.ipynb"))
 

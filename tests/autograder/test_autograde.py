@@ -1,18 +1,17 @@
 """Does grading with two workers give exactly the grades serial nbgrader gives?"""
 
+import io
 import shutil
 
 import pytest
 from nbgrader.api import Gradebook
 
+from autograder.autograde import GradingRun, autograde_class, run_line
+from autograder.classroom import prepare_course
 from autograder.course import course_id
-from autograder.demo import prepare_course
 from autograder.demo_class import CLASS
-from autograder.grading import autograde_all
-from autograder.parallel import autograde_parallel
 from autograder.submissions import Student
 
-pytestmark = pytest.mark.slow
 FOOD = "02_foodvision_head"
 
 STUDENTS = CLASS + [
@@ -39,12 +38,14 @@ def courses(tmp_path_factory):
     parallel = root / "parallel"
     shutil.copytree(serial, parallel)
     pairs = [(s.id, FOOD) for s in STUDENTS]
-    serial_runs = autograde_all(serial, pairs, echo=lambda *a, **k: None)
-    lines = []
-    parallel_runs = autograde_parallel(parallel, pairs, jobs=2, echo=lambda line, **k: lines.append(line))
-    return serial, parallel, serial_runs, parallel_runs, lines
+    serial_runs = autograde_class(serial, pairs, echo=lambda *a, **k: None, progress=io.StringIO())
+    lines, bar = [], io.StringIO()
+    parallel_runs = autograde_class(parallel, pairs, jobs=2, timeout=600,
+                                    echo=lambda line, **k: lines.append(line), progress=bar)
+    return serial, parallel, serial_runs, parallel_runs, (lines, bar.getvalue())
 
 
+@pytest.mark.slow
 def test_same_scores_cell_by_cell_as_serial_nbgrader(courses):
     serial, parallel, *_ = courses
     expected = cell_scores(serial)
@@ -52,23 +53,42 @@ def test_same_scores_cell_by_cell_as_serial_nbgrader(courses):
     assert cell_scores(parallel) == expected
 
 
+@pytest.mark.slow
 def test_every_submission_graded_without_database_lock_errors(courses):
     *_, serial_runs, parallel_runs, _ = courses
     assert [r.ok for r in parallel_runs] == [r.ok for r in serial_runs] == [True] * len(STUDENTS)
     assert not any("locked" in r.reason for r in parallel_runs)
 
 
+@pytest.mark.slow
 def test_progress_shows_every_submission_with_its_time(courses):
-    *_, lines = courses
+    *_, (lines, bar) = courses
     assert len(lines) == len(STUDENTS)
-    assert lines[-1].lstrip().startswith(f"[{'#' * 24}] {len(STUDENTS)}/{len(STUDENTS)}")
+    assert lines[-1].lstrip().startswith(f"[{len(STUDENTS)}/{len(STUDENTS)}]")
     assert all(" s  " in line for line in lines)
+    final = bar.split("\r")[-1]                  # the bar as it was left: every submission done
+    assert "100%" in final and f"{len(STUDENTS)}/{len(STUDENTS)}" in final
 
 
+@pytest.mark.slow
 def test_a_submission_that_runs_too_long_is_stopped_and_reported(tmp_path):
     stuck = Student("stuck", edits={FOOD: {"ex1_in_features": "while True:\n    pass"}})
     course = prepare_course(tmp_path / "course", [stuck])
-    [run] = autograde_parallel(course, [("stuck", FOOD)], jobs=2, timeout=15, echo=lambda *a, **k: None)
+    [run] = autograde_class(course, [("stuck", FOOD)], jobs=2, timeout=15, echo=lambda *a, **k: None,
+                            progress=io.StringIO())
     assert not run.ok
     assert "longer than 15 s" in run.reason
     assert run.seconds < 60
+
+
+def test_each_finished_submission_gets_an_aligned_line_with_its_time_and_status():
+    ok = run_line(3, 12, GradingRun("reference", "01_concepts", True, 7.25))
+    failed = run_line(12, 12, GradingRun("broken", "01_concepts", False, 1.0, "NotJSONError: x"))
+    assert ok == "  [ 3/12] reference      01_concepts                   7.2 s  ok"
+    assert failed.endswith("1.0 s  FAILED: NotJSONError: x")
+    assert len(failed.split(" s  ")[0]) == len(ok.split(" s  ")[0]), "times line up"
+
+
+def test_jobs_must_be_at_least_one(tmp_path):
+    with pytest.raises(ValueError, match="at least 1"):
+        autograde_class(tmp_path, [("a", "01_concepts")], jobs=0)

@@ -21,15 +21,14 @@ from pathlib import Path
 
 import pytest
 
-from autograder.course import course_id
-from autograder.demo import fresh_course_dir
+from autograder.autograde import autograde_class
+from autograder.course import course_id, fresh_course_dir
 from autograder.demo_class import CLASS
-from autograder.grading import read_grades
 from autograder.nbgrader_cli import nbgrader
-from autograder.parallel import autograde_parallel
+from autograder.report import read_grades
 from autograder.submissions import write_submission
 from tests.corpus.build import drop_ungraded_tail
-from tlcourse.nbgrader_ext import database_url
+from tlcourse.gradebook import with_installed_driver
 
 pytestmark = pytest.mark.slow
 
@@ -99,7 +98,7 @@ def grade_demo_class(out: Path) -> dict:
     for student in CLASS:
         for path in write_submission(course, student, FOOD):
             drop_ungraded_tail(path)                # training cells never change a grade
-    runs = autograde_parallel(course, [(s.id, FOOD) for s in CLASS], jobs=2, timeout=600,
+    runs = autograde_class(course, [(s.id, FOOD) for s in CLASS], jobs=2, timeout=600,
                               echo=lambda *a, **k: None)
     assert all(run.ok for run in runs if run.student != "missing"), [r.reason for r in runs]
     nbgrader(course, "export", f"--to={course / 'grades.csv'}")
@@ -120,7 +119,7 @@ def test_postgres_gradebook_matches_sqlite(tmp_path, monkeypatch):
 
         from nbgrader.api import Gradebook
 
-        with Gradebook(database_url(url), course_id()) as gb:    # read back from the server itself
+        with Gradebook(with_installed_driver(url), course_id()) as gb:    # read back from the server itself
             from_server = {(s.student.id, FOOD): (s.score, s.max_score)
                            for s in gb.find_assignment(FOOD).submissions}
 

@@ -6,7 +6,7 @@ import nbformat
 import pytest
 
 from autograder.submissions import solution_code
-from tlcourse.nbgrader_ext import tampering_findings
+from tlcourse.nbgrader_ext.tampering import tampering_findings
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = sorted((ROOT / "notebooks").rglob("*.ipynb")) + sorted((ROOT / "source").rglob("*.ipynb"))

@@ -8,7 +8,7 @@ student's expected score and the reason for it sit next to its answers.
 
 import pytest
 
-from autograder.demo import grade_course, prepare_course
+from autograder.classroom import grade_course, prepare_course
 from autograder.demo_class import CLASS
 from autograder.submissions import Student
 
@@ -135,8 +135,9 @@ def test_grades_file_is_nbgraders_own_csv(graded):
 
 
 def test_autograding_again_changes_nothing(graded):
-    from autograder.grading import autograde_one, read_grades
+    from autograder.autograde import autograde_one
     from autograder.nbgrader_cli import nbgrader
+    from autograder.report import read_grades
 
     course, grades, _ = graded
     assert autograde_one(course, FOOD, "partial").ok

@@ -11,10 +11,11 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from autograder.demo import fresh_course_dir
+from autograder.autograde import autograde_one
+from autograder.course import fresh_course_dir
 from autograder.demo_class import CLASS
-from autograder.grading import autograde_one, read_grades
 from autograder.nbgrader_cli import nbgrader
+from autograder.report import read_grades
 from autograder.submissions import write_submission
 from tests.corpus.build import drop_ungraded_tail
 

@@ -1,0 +1,47 @@
+"""Records written to the gradebook through nbgrader's own API: empty submissions, hand grades."""
+
+from __future__ import annotations
+
+import warnings
+from contextlib import contextmanager
+from pathlib import Path
+
+from autograder.course import course_id
+from tlcourse.gradebook import gradebook_url
+
+
+@contextmanager
+def open_gradebook(course_dir: Path):
+    """nbgrader's own Gradebook for this course directory, without SQLAlchemy's warnings."""
+    from nbgrader.api import Gradebook
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # SQLAlchemy chatter from inside nbgrader's API
+        with Gradebook(gradebook_url(course_dir), course_id(course_dir)) as gb:
+            yield gb
+
+
+def record_empty_submission(course_dir: Path, assignment: str, student: str) -> None:
+    """A submission without notebooks: it scores 0."""
+    with open_gradebook(course_dir) as gb:
+        gb.update_or_create_student(student)
+        gb.update_or_create_submission(assignment, student)
+
+
+def record_manual_grades(course_dir: Path, manual: dict[str, dict[str, dict[str, float]]]) -> None:
+    """Give hand-graded cells their points (``manual``: student -> assignment -> grade_id -> points),
+    as an instructor does in formgrader."""
+    from nbgrader.api import MissingEntry
+
+    with open_gradebook(course_dir) as gb:
+        for student, per_assignment in manual.items():
+            for assignment, cells in per_assignment.items():
+                try:
+                    submission = gb.find_submission(assignment, student)
+                except MissingEntry:  # nothing of this assignment was graded
+                    continue
+                for notebook in submission.notebooks:
+                    for grade in notebook.grades:
+                        if grade.name in cells:
+                            grade.manual_score = cells[grade.name]
+        gb.db.commit()

@@ -1,0 +1,44 @@
+"""Grading results as people read them: nbgrader's exported grades, the score table, the run summary."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pandas as pd
+
+from autograder.autograde import GradingRun
+
+
+def read_grades(csv_path: Path) -> dict[tuple[str, str], tuple[float, float]]:
+    """nbgrader export's CSV as {(student, assignment): (score, max_score)}."""
+    with open(csv_path, newline="") as handle:
+        return {(row["student_id"], row["assignment"]): (float(row["score"]), float(row["max_score"]))
+                for row in csv.DictReader(handle)}
+
+
+def score_table(grades: dict, students: list[str], assignments: list[tuple[str, bool]]) -> pd.DataFrame:
+    """Per student (rows) and assignment (columns): ``score/max``; '-' where an assignment has no
+    content, ``0/nan`` where a student has no grade."""
+    def cell(student: str, assignment: str, has_content: bool) -> str:
+        if not has_content:
+            return "-"
+        score, max_score = grades.get((student, assignment), (0.0, float("nan")))
+        return f"{score:g}/{max_score:g}"
+
+    return pd.DataFrame([[cell(s, a, has) for a, has in assignments] for s in students], index=students,
+                        columns=pd.Index([a for a, _ in assignments], name="student"))
+
+
+def failures(runs: list[GradingRun]) -> list[str]:
+    """One line per submission that could not be graded: who, which assignment, why."""
+    return [f"  {r.student} / {r.assignment}: {r.reason}" for r in runs if not r.ok]
+
+
+def summary(runs: list[GradingRun], wall: float) -> str:
+    """How many submissions, how long, how many failed, and why each failed."""
+    failed = failures(runs)
+    head = (f"{len(runs)} submissions in {wall:.1f} s "
+            f"({sum(r.seconds for r in runs) / max(len(runs), 1):.1f} s each on average), "
+            f"{len(failed)} failed")
+    return "\n".join([head, *failed])

@@ -1,0 +1,65 @@
+"""Are deleted test cells put back from the gradebook, even when their neighbours are gone too?"""
+
+import nbformat
+import pytest
+
+from tlcourse.gradebook import gradebook_url
+from tlcourse.nbgrader_ext.restore_cells import RestoreAllTestCells
+
+pytestmark = pytest.mark.slow
+
+FOOD = "02_foodvision_head"
+NOTEBOOK = "foodvision_head"
+
+
+@pytest.fixture(scope="module")
+def released(tmp_path_factory):
+    """A course whose gradebook knows the FoodVision notebook; its student version."""
+    from autograder.course import fresh_course_dir
+    from autograder.nbgrader_cli import nbgrader
+
+    course = fresh_course_dir(tmp_path_factory.mktemp("restore") / "course")
+    nbgrader(course, "generate_assignment", FOOD, "--force")
+    return course, course / "notebooks" / FOOD / f"{NOTEBOOK}.ipynb"
+
+
+def restore(course, nb):
+    resources = {"nbgrader": {"notebook": NOTEBOOK, "assignment": FOOD, "db_url": gradebook_url(course)}}
+    nb, _ = RestoreAllTestCells(add_missing_cells=True).preprocess(nb, resources)
+    return nb
+
+
+def grade_ids(nb) -> list[str]:
+    return [c.metadata["nbgrader"]["grade_id"] for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade")]
+
+
+def test_with_every_cells_metadata_stripped_every_test_comes_back_at_the_end(released):
+    course, student = released
+    expected = grade_ids(nbformat.read(student, as_version=4))
+    nb = nbformat.read(student, as_version=4)
+    for cell in nb.cells:
+        cell.metadata.pop("nbgrader", None)
+    count = len(nb.cells)
+    nb = restore(course, nb)
+    assert grade_ids(nb) == expected, "every test cell, in course order"
+    assert len(nb.cells) == count + len(expected), "the student's cells stay, the tests are appended"
+
+
+def test_a_deleted_test_cell_comes_back_after_the_answer_before_it(released):
+    course, student = released
+    nb = nbformat.read(student, as_version=4)
+    nb.cells = [c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") != "ex3_new_layer_tests"]
+    nb = restore(course, nb)
+    ids = [c.metadata.get("nbgrader", {}).get("grade_id") for c in nb.cells]
+    assert ids[ids.index("ex3_new_layer") + 1] == "ex3_new_layer_tests"
+
+
+def test_a_cell_of_another_notebook_runs_as_ordinary_code(released):
+    course, student = released
+    nb = nbformat.read(student, as_version=4)
+    stranger = nbformat.v4.new_code_cell("x = 1", metadata={"nbgrader": {
+        "grade": False, "solution": True, "locked": False, "grade_id": "from_another_notebook",
+        "schema_version": 3, "task": False}})
+    nb.cells.append(stranger)
+    nb = restore(course, nb)
+    assert "nbgrader" not in nb.cells[-1].metadata and nb.cells[-1].source == "x = 1"
