@@ -13,7 +13,8 @@ from nbgrader.validator import Validator
 
 from tlcourse.gradebook import gradebook_url
 from tlcourse.nbgrader_ext import (ColabSetup, FlagTampering, GradingExecute, HideHiddenTests,
-                                  ReimportChecks, RestoreAllTestCells, StderrIsNotFailure)
+                                  ReimportChecks, RestoreAllTestCells, StderrIsNotFailure,
+                                  create_submissions_without_autoflush)
 
 c = get_config()  # noqa: F821 - provided by nbgrader's config loader
 
@@ -33,6 +34,9 @@ c.CourseDirectory.release_directory = "notebooks"
 # several graders on a server set TLCOURSE_GRADEBOOK_URL, e.g.
 # postgresql://grader@localhost/tlcourse (tlcourse.gradebook decides).
 c.CourseDirectory.db_url = gradebook_url(Path(__file__).resolve().parent)
+# nbgrader 0.9 under SQLAlchemy 2 warns three times (SAWarning) when it records a new
+# student's submission; the rows are the same without the warnings.
+create_submissions_without_autoflush()
 
 # Importing torch alone can take 20 s on a slow laptop CPU; nbgrader's default
 # per-cell limit (30 s) is too short.

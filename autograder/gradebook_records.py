@@ -30,7 +30,8 @@ def record_empty_submission(course_dir: Path, assignment: str, student: str) -> 
 
 def record_manual_grades(course_dir: Path, manual: dict[str, dict[str, dict[str, float]]]) -> None:
     """Give hand-graded cells their points (``manual``: student -> assignment -> grade_id -> points),
-    as an instructor does in formgrader."""
+    as an instructor does in formgrader: its GradeHandler stores the manual score and clears
+    ``needs_manual_grade`` unless the cell has neither a manual nor an automatic score."""
     from nbgrader.api import MissingEntry
 
     with open_gradebook(course_dir) as gb:
@@ -44,4 +45,5 @@ def record_manual_grades(course_dir: Path, manual: dict[str, dict[str, dict[str,
                     for grade in notebook.grades:
                         if grade.name in cells:
                             grade.manual_score = cells[grade.name]
+                            grade.needs_manual_grade = grade.manual_score is None and grade.auto_score is None
         gb.db.commit()

@@ -5,9 +5,10 @@
 - ``kernel_limits``: grading kernels under memory, CPU-time and file-size limits, without secrets.
 - ``grading_execute``: execution with those kernels, capped output, dead kernels reported.
 - ``tampering``: graded cells that ran after code rebinding what the tests use score 0.
-- ``restore_cells``: deleted test cells are put back, whatever else is missing.
+- ``restore_cells``: hidden tests put back quietly; deleted test cells put back, whatever else is missing.
 - ``reimport_checks``: hidden tests import the checks (and what they import) anew.
 - ``hide_hidden_tests``: feedback shows the hidden tests' messages, not their code.
+- ``submission_rows``: new submissions recorded without SQLAlchemy 2's autoflush warnings.
 
 ``nbgrader_config.py`` at the repository root puts them in place.
 """
@@ -19,9 +20,10 @@ from tlcourse.nbgrader_ext.kernel_limits import LimitedKernelManager, limited_co
 from tlcourse.nbgrader_ext.reimport_checks import ReimportChecks, checks_and_dependencies
 from tlcourse.nbgrader_ext.restore_cells import RestoreAllTestCells
 from tlcourse.nbgrader_ext.stderr import StderrIsNotFailure
+from tlcourse.nbgrader_ext.submission_rows import create_submissions_without_autoflush
 from tlcourse.nbgrader_ext.tampering import FlagTampering, tampering_findings
 
 __all__ = ["SETUP_TAG", "ColabSetup", "FlagTampering", "GradingExecute", "HideHiddenTests",
            "LimitedKernelManager", "ReimportChecks", "RestoreAllTestCells", "StderrIsNotFailure",
-           "checks_and_dependencies", "error_output", "limited_command", "parse_size",
+           "checks_and_dependencies", "create_submissions_without_autoflush", "error_output", "limited_command", "parse_size",
            "repository_url", "setup_cell_source", "tampering_findings"]
