@@ -18,9 +18,21 @@ def editable_code(path: Path) -> list[str]:
             and not c.metadata.get("nbgrader", {}).get("locked", False)]
 
 
+def locked_imports(path: Path) -> dict[str, str]:
+    """What the course's own (locked) cells import, as FlagTampering reads it."""
+    imported: dict[str, str] = {}
+    for cell in nbformat.read(path, as_version=4).cells:
+        if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("locked", False):
+            tampering_findings([cell.source], imported)
+    return imported
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: str(p.relative_to(ROOT)))
 def test_the_course_notebooks_and_their_solutions_are_not_flagged(path):
     assert tampering_findings(editable_code(path)) == []
+    imported = locked_imports(path)
+    assert any(module.startswith("tlcourse.checks") for module in imported.values())
+    assert tampering_findings(editable_code(path), imported) == []
 
 
 ORDINARY = [
