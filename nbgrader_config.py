@@ -8,12 +8,13 @@ source/<assignment>/, student versions built into notebooks/<assignment>/ by
 from pathlib import Path
 
 from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
-from nbgrader.preprocessors import Execute, OverwriteCells
+from nbgrader.preprocessors import Execute, OverwriteCells, SaveAutoGrades
 from nbgrader.validator import Validator
 
 from tlcourse.gradebook import gradebook_url
 from tlcourse.nbgrader_ext import (ColabSetup, FlagTampering, GradingExecute, HideHiddenTests,
-                                  ReimportChecks, RestoreAllTestCells, StderrIsNotFailure)
+                                  MarkForManualReview, ReimportChecks, RestoreAllTestCells, StderrIsNotFailure,
+                                  create_submissions_without_autoflush)
 
 c = get_config()  # noqa: F821 - provided by nbgrader's config loader
 
@@ -33,6 +34,9 @@ c.CourseDirectory.release_directory = "notebooks"
 # several graders on a server set TLCOURSE_GRADEBOOK_URL, e.g.
 # postgresql://grader@localhost/tlcourse (tlcourse.gradebook decides).
 c.CourseDirectory.db_url = gradebook_url(Path(__file__).resolve().parent)
+# nbgrader 0.9 under SQLAlchemy 2 warns three times (SAWarning) when it records a new
+# student's submission; the rows are the same without the warnings.
+create_submissions_without_autoflush()
 
 # Importing torch alone can take 20 s on a slow laptop CPU; nbgrader's default
 # per-cell limit (30 s) is too short.
@@ -57,8 +61,12 @@ def _with_grading_execute(preprocessors):
 
 # Hidden tests import the checks, and the course modules the checks import, anew: a student
 # who rebound a check or one of its helpers in the kernel cannot pass them that way.
-c.Autograde.autograde_preprocessors = [ReimportChecks] + _with_grading_execute(
-    _defaults(Autograde, "autograde_preprocessors"))
+_autograde = [ReimportChecks] + _with_grading_execute(_defaults(Autograde, "autograde_preprocessors"))
+# Graded cells that ran after code the tampering scan cannot judge (exec, ctypes, ...) keep
+# their points and get nbgrader's needs_manual_grade, right after nbgrader saved the grades:
+# formgrader lists them for the instructor.
+_autograde.insert(_autograde.index(SaveAutoGrades) + 1, MarkForManualReview)
+c.Autograde.autograde_preprocessors = _autograde
 c.Validator.preprocessors = _with_grading_execute(_defaults(Validator, "preprocessors"))
 
 # Student code runs in kernels with limits (tlcourse.nbgrader_ext.LimitedKernelManager):

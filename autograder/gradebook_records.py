@@ -22,15 +22,21 @@ def open_gradebook(course_dir: Path):
 
 
 def record_empty_submission(course_dir: Path, assignment: str, student: str) -> None:
-    """A submission without notebooks: it scores 0."""
+    """A submission without notebooks: every cell scores 0, and formgrader has nothing to grade by hand."""
     with open_gradebook(course_dir) as gb:
         gb.update_or_create_student(student)
-        gb.update_or_create_submission(assignment, student)
+        submission = gb.update_or_create_submission(assignment, student)
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                grade.auto_score = 0
+                grade.needs_manual_grade = False
+        gb.db.commit()
 
 
 def record_manual_grades(course_dir: Path, manual: dict[str, dict[str, dict[str, float]]]) -> None:
     """Give hand-graded cells their points (``manual``: student -> assignment -> grade_id -> points),
-    as an instructor does in formgrader."""
+    as an instructor does in formgrader: its GradeHandler stores the manual score and clears
+    ``needs_manual_grade`` unless the cell has neither a manual nor an automatic score."""
     from nbgrader.api import MissingEntry
 
     with open_gradebook(course_dir) as gb:
@@ -44,4 +50,5 @@ def record_manual_grades(course_dir: Path, manual: dict[str, dict[str, dict[str,
                     for grade in notebook.grades:
                         if grade.name in cells:
                             grade.manual_score = cells[grade.name]
+                            grade.needs_manual_grade = grade.manual_score is None and grade.auto_score is None
         gb.db.commit()

@@ -143,3 +143,20 @@ def test_autograding_again_changes_nothing(graded):
     assert autograde_one(course, FOOD, "partial").ok
     nbgrader(course, "export", f"--to={course / 'again.csv'}")
     assert read_grades(course / "again.csv") == grades
+
+
+def test_after_the_hand_grading_formgrader_has_nothing_pending(graded):
+    """As formgrader's GradeHandler does, a recorded manual score clears needs_manual_grade; a
+    missing notebook is recorded as 0 with nothing to grade by hand. Only the notebook nbgrader
+    could not read (not JSON) stays pending: the instructor must look at it."""
+    from nbgrader.api import Grade
+
+    from autograder.gradebook_records import open_gradebook
+
+    course, _, _ = graded
+    with open_gradebook(course) as gb:
+        pending = {(g.student.id, g.assignment.name) for g in gb.db.query(Grade).filter(Grade.needs_manual_grade)}
+        hand_graded = [g for s in gb.assignment_submissions("04_scratch_vs_pretrained")
+                       for nb in s.notebooks for g in nb.grades if g.manual_score is not None]
+    assert pending == {("broken", FOOD)}
+    assert len(hand_graded) == 3, "the demo's three reflections were graded by hand"

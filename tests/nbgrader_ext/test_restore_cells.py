@@ -63,3 +63,62 @@ def test_a_cell_of_another_notebook_runs_as_ordinary_code(released):
     nb.cells.append(stranger)
     nb = restore(course, nb)
     assert "nbgrader" not in nb.cells[-1].metadata and nb.cells[-1].source == "x = 1"
+
+
+@pytest.fixture(scope="module")
+def graded_untouched(tmp_path_factory):
+    """nbgrader autograde's output for the untouched release and the reference, on a fresh course."""
+    from autograder.classroom import prepare_course
+    from autograder.nbgrader_cli import nbgrader
+    from autograder.submissions import Student
+
+    course = prepare_course(tmp_path_factory.mktemp("untouched") / "course",
+                            [Student("reference"), Student("blank", solves=False)])
+    outputs = {}
+    for student in ("reference", "blank"):
+        proc = nbgrader(course, "autograde", "01_concepts", f"--student={student}", "--force")
+        outputs[student] = proc.stdout + proc.stderr
+    return course, outputs
+
+
+@pytest.mark.parametrize("student", ["reference", "blank"])
+def test_an_untouched_test_cell_is_not_reported_as_changed(graded_untouched, student):
+    _, outputs = graded_untouched
+    assert "has changed!" not in outputs[student], outputs[student]
+
+
+def test_the_hidden_tests_still_run(graded_untouched):
+    """The reference earns every point, so the hidden tests ran (the release has only the visible ones)."""
+    from autograder.nbgrader_cli import nbgrader
+    from autograder.report import read_grades
+
+    course, _ = graded_untouched
+    nbgrader(course, "export", f"--to={course / 'grades.csv'}")
+    grades = read_grades(course / "grades.csv")
+    assert grades[("reference", "01_concepts")] == (10, 10)
+    assert grades[("blank", "01_concepts")] == (0, 10)
+    autograded = nbformat.read(course / "autograded" / "reference" / "01_concepts" / "concepts.ipynb",
+                               as_version=4)
+    assert any("BEGIN HIDDEN TESTS" in c.source for c in autograded.cells)
+
+
+def test_a_test_cell_the_student_edited_is_still_reported_and_restored(released):
+    import logging
+
+    course, student = released
+    nb = nbformat.read(student, as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "ex3_new_layer_tests")
+    cell.source = "pass"
+    preprocessor = RestoreAllTestCells(add_missing_cells=True)
+    messages = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    preprocessor.log.addHandler(handler)
+    try:
+        resources = {"nbgrader": {"notebook": NOTEBOOK, "assignment": FOOD, "db_url": gradebook_url(course)}}
+        nb, _ = preprocessor.preprocess(nb, resources)
+    finally:
+        preprocessor.log.removeHandler(handler)
+    assert any("ex3_new_layer_tests has changed" in m for m in messages), messages
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == "ex3_new_layer_tests")
+    assert "BEGIN HIDDEN TESTS" in cell.source and cell.source != "pass"

@@ -1,30 +1,57 @@
-"""Tampering: student code that rebinds what the tests rely on scores 0, with the reason."""
+"""Tampering: proven rebinding of what the tests rely on scores 0; doubtful code goes to manual review."""
 
 from __future__ import annotations
 
 import ast
+from typing import NamedTuple
 
+import nbformat
 from nbgrader.preprocessors import NbGraderPreprocessor as Preprocessor
 from traitlets import Bool
 
 from tlcourse.nbgrader_ext.grading_execute import error_output
+from tlcourse.nbgrader_ext.manual_review import REVIEW_RESOURCE
 
-#: Calls that run code the scanner cannot read, or reach into the interpreter.
-DYNAMIC_CALLS = {"exec", "eval", "compile", "__import__", "setattr", "delattr", "globals", "vars",
-                 "locals"}
-#: Names whose mere use in student code reaches below the notebook.
+#: Calls that run code the scanner cannot read, or reach into the interpreter: for review.
+DYNAMIC_CALLS = {"exec", "eval", "compile", "__import__", "globals", "vars", "locals"}
+#: Names whose mere use in student code reaches below the notebook: for review.
 LOW_LEVEL_NAMES = {"__builtins__", "builtins", "ctypes", "gc", "sys.settrace",
                    "sys.setprofile", "importlib.import_module", "importlib.reload", "inspect.currentframe",
                    "sys._getframe"}
-#: get_ipython() methods that IPython's own magics expand to; any other use is flagged.
+#: Modules the tests run on: rebinding anything in them is proven tampering.
+TEST_MACHINERY = ("tlcourse", "torch", "torchvision", "numpy", "math", "builtins", "IPython", "nbgrader",
+                  "unittest", "pytest")
+#: Module attributes a student may legitimately set (settings, not functions), by module path.
+ALLOWED_MODULE_SETTINGS = ("torch.backends.", "pandas.options.")
+#: get_ipython() methods that IPython's own magics and shell commands expand to.
 MAGIC_METHODS = {"run_line_magic", "run_cell_magic", "system", "getoutput"}
-#: Magics that run code from files or extensions the scanner cannot see.
-HIDDEN_CODE_MAGICS = {"run", "load", "load_ext", "writefile", "file", "script", "python", "python3",
-                      "debug", "macro", "rerun", "recall", "config", "autoawait"}
+#: The kernel shell's machinery for running cells and reporting errors: calls on it are proven tampering
+#: (and so is any assignment to an attribute of the shell).
+SHELL_MACHINERY = {"set_custom_exc", "custom_exceptions", "set_hook", "input_transformers_cleanup",
+                   "input_transformers_post", "input_transformer_manager", "ast_transformers", "events",
+                   "display_pub", "displayhook", "excepthook", "register_magic_function", "magics_manager"}
+#: Magics of ordinary notebook habits (display, timing, reloading, installing, shell): never flagged.
+HABIT_MAGICS = {"matplotlib", "autoreload", "aimport", "pip", "conda", "mamba", "time", "timeit", "prun",
+                "capture", "sx", "system", "env", "who", "whos", "precision", "pwd", "ls",
+                "html", "markdown", "latex", "svg", "javascript", "bash", "sh"}
+#: Extensions %load_ext may load without review, and %config targets that only change display.
+HABIT_EXTENSIONS = {"autoreload", "tensorboard", "watermark"}
+HABIT_CONFIG = ("InlineBackend.",)
 #: Magics whose argument is code that runs in the kernel: scanned like a cell.
 TIMING_MAGICS = {"time", "timeit", "prun", "capture"}
-#: Module attributes a student may legitimately set (settings, not functions).
-ALLOWED_MODULE_SETTINGS = ("torch.backends.",)
+
+
+class Finding(NamedTuple):
+    """A construct in the cell at ``position`` (among the editable cells), ``line`` of it.
+
+    ``proven``: it rebinds what the tests use (the tests after it score 0); otherwise
+    it may be harmless and the instructor decides (manual review).
+    """
+
+    position: int
+    line: int
+    what: str
+    proven: bool
 
 
 def _dotted(node) -> str:
@@ -49,25 +76,57 @@ def _root_call(node) -> str:
     return _dotted(node.func) if isinstance(node, ast.Call) else ""
 
 
+def _imports(tree, imported: dict[str, str]) -> None:
+    """Record in ``imported`` every name ``tree`` imports: local name -> module path."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.asname:
+                    imported[alias.asname] = alias.name
+                else:
+                    root = alias.name.split(".")[0]
+                    imported[root] = root
+        elif isinstance(node, ast.ImportFrom):
+            for alias in node.names:
+                imported[alias.asname or alias.name] = f"{node.module or ''}.{alias.name}".lstrip(".")
+
+
 class _Scanner(ast.NodeVisitor):
     """Finds, in one cell, the constructs ``tampering_findings`` reports."""
 
-    def __init__(self, imported: set[str]):
+    def __init__(self, imported: dict[str, str], shells: set[str]):
         self.imported = imported
-        self.findings: list[tuple[int, str]] = []
+        self.shells = shells                       # names bound to get_ipython()
+        self.findings: list[tuple[int, str, bool]] = []
 
-    def flag(self, node, what: str) -> None:
-        self.findings.append((getattr(node, "lineno", 0), what))
+    def flag(self, node, what: str, proven: bool = False) -> None:
+        self.findings.append((getattr(node, "lineno", 0), what, proven))
+
+    def module_path(self, name: str) -> str:
+        """``name`` (``t.equal``) with its root replaced by the module it names (``torch.equal``)."""
+        root, _, rest = name.partition(".")
+        module = self.imported.get(root, "")
+        return f"{module}.{rest}" if module and rest else module
+
+    def is_shell(self, node) -> bool:
+        """``get_ipython()`` or a name bound to it."""
+        return (isinstance(node, ast.Call) and _dotted(node.func) == "get_ipython") or \
+            (isinstance(node, ast.Name) and node.id in self.shells)
+
+    def shell_attribute(self, node) -> str:
+        """For ``shell.x.y...`` the name ``x``; '' when ``node`` is not an attribute of the shell."""
+        while isinstance(node, ast.Attribute):
+            if self.is_shell(node.value):
+                return node.attr
+            node = node.value
+        return ""
 
     def visit_Import(self, node):
         for alias in node.names:
-            self.imported.add((alias.asname or alias.name).split(".")[0])
             if alias.name.split(".")[0] in {"ctypes", "builtins", "gc"}:
                 self.flag(node, f"imports {alias.name}")
 
     def visit_ImportFrom(self, node):
-        for alias in node.names:
-            self.imported.add(alias.asname or alias.name)
         if (node.module or "").split(".")[0] in {"ctypes", "builtins", "gc"}:
             self.flag(node, f"imports from {node.module}")
 
@@ -76,30 +135,46 @@ class _Scanner(ast.NodeVisitor):
             for element in target.elts:
                 self._check_target(element, verb)
             return
-        if isinstance(target, ast.Attribute):
+        if isinstance(target, ast.Name):
+            self._check_name(target, target.id, verb)
+        elif isinstance(target, ast.Attribute):
             name = _dotted(target)
-            root = name.split(".")[0]
+            module = self.module_path(name)
             if target.attr in {"__class__", "__code__", "__dict__", "__globals__", "__defaults__"}:
-                self.flag(target, f"{verb} {name or target.attr}")
-            elif root in self.imported and not name.startswith(ALLOWED_MODULE_SETTINGS):
-                self.flag(target, f"{verb} {name}, part of a library the tests use")
-            elif name.startswith("get_ipython()") or _root_call(target) in {"type", "get_ipython"}:
-                self.flag(target, f"{verb} {name or 'an attribute of a type'}")
+                self.flag(target, f"{verb} {name or target.attr}", proven=True)
+            elif self.shell_attribute(target):
+                self.flag(target, f"{verb} {name or 'the shell'}, part of the kernel's shell (get_ipython())",
+                          proven=True)
+            elif _root_call(target) == "type" or name.startswith("__builtins__."):
+                self.flag(target, f"{verb} {name or 'an attribute of a type'}", proven=True)
+            elif module and not module.startswith(ALLOWED_MODULE_SETTINGS):
+                proven = module.split(".")[0] in TEST_MACHINERY
+                self.flag(target, f"{verb} {name}, part of {module.split('.')[0]}"
+                          + (", a library the tests use" if proven else ""), proven=proven)
         elif isinstance(target, ast.Subscript):
             base = target.value
-            if _dotted(base) == "sys.modules":
-                self.flag(target, f"{verb} an entry of sys.modules")
-            elif (isinstance(base, ast.Attribute) and base.attr == "__dict__") or \
-                    (isinstance(base, ast.Call) and _dotted(base.func) in {"vars", "globals", "locals"}):
-                self.flag(target, f"{verb} an entry of a namespace ({ast.unparse(base)})")
+            base_name = _dotted(base)
+            if base_name == "sys.modules":
+                self.flag(target, f"{verb} an entry of sys.modules", proven=True)
+            elif base_name == "__builtins__" or self.shell_attribute(base):
+                self.flag(target, f"{verb} an entry of {ast.unparse(base)}", proven=True)
+            elif isinstance(base, ast.Attribute) and base.attr == "__dict__":
+                self.flag(target, f"{verb} an entry of a namespace ({ast.unparse(base)})", proven=True)
+            elif isinstance(base, ast.Call) and _dotted(base.func) in {"vars", "globals", "locals"}:
+                of_module = base.args and self.module_path(_dotted(base.args[0]))
+                self.flag(target, f"{verb} an entry of a namespace ({ast.unparse(base)})",
+                          proven=bool(of_module))
 
     def visit_Assign(self, node):
         for target in node.targets:
             self._check_target(target, "rebinds")
-        if isinstance(node.value, ast.Name) and node.value.id in self.imported:
-            for target in node.targets:           # t = torch: t is torch from now on
-                if isinstance(target, ast.Name):
-                    self.imported.add(target.id)
+        for target in node.targets:
+            if not isinstance(target, ast.Name):
+                continue
+            if isinstance(node.value, ast.Name) and node.value.id in self.imported:
+                self.imported[target.id] = self.imported[node.value.id]   # t = torch
+            elif self.is_shell(node.value):
+                self.shells.add(target.id)                                # ip = get_ipython()
         self.generic_visit(node)
 
     def visit_AugAssign(self, node):
@@ -113,37 +188,62 @@ class _Scanner(ast.NodeVisitor):
 
     def visit_Call(self, node):
         name = _dotted(node.func)
-        if name.startswith("get_ipython().") and name.split(".")[1] in MAGIC_METHODS:
-            self._check_magic(node)
+        shell_attribute = self.shell_attribute(node.func)
+        if shell_attribute in MAGIC_METHODS and isinstance(node.func, ast.Attribute) \
+                and self.is_shell(node.func.value):
+            self._check_magic(node, shell_attribute)
             for arg in node.args[1:] + [k.value for k in node.keywords]:
                 self.visit(arg)
             return
-        if name in {"setattr", "delattr"}:
-            if node.args and (_dotted(node.args[0]).split(".")[0] in self.imported
-                              or isinstance(node.args[0], ast.Call)):
-                self.flag(node, f"calls {name}() on {ast.unparse(node.args[0])}")
+        if shell_attribute in SHELL_MACHINERY:
+            self.flag(node, f"changes the kernel's shell, get_ipython() ({ast.unparse(node.func)})", proven=True)
+            for arg in node.args + [k.value for k in node.keywords]:
+                self.visit(arg)
+            return
+        if shell_attribute:
+            self.flag(node, f"uses the kernel's shell ({ast.unparse(node.func)})")
+        elif name in {"setattr", "delattr"} and node.args:
+            target = node.args[0]
+            module = self.module_path(_dotted(target))
+            if isinstance(target, ast.Call) and _dotted(target.func) == "type":
+                self.flag(node, f"calls {name}() on {ast.unparse(target)}", proven=True)
+            elif module and not module.startswith(ALLOWED_MODULE_SETTINGS):
+                self.flag(node, f"calls {name}() on {ast.unparse(target)}",
+                          proven=module.split(".")[0] in TEST_MACHINERY)
+            elif isinstance(target, ast.Call) or self.is_shell(target):
+                self.flag(node, f"calls {name}() on {ast.unparse(target)}")
         elif name == "__import__" and node.args and isinstance(node.args[0], ast.Constant):
             pass                                   # a plain import, spelled as a call
         elif name in DYNAMIC_CALLS:
             self.flag(node, f"calls {name}()")
-        elif name.startswith("sys.modules.") and name != "sys.modules.get":
-            self.flag(node, f"changes sys.modules ({name})")
+        elif name.startswith("sys.modules.") and name not in {"sys.modules.get", "sys.modules.keys"}:
+            self.flag(node, f"changes sys.modules ({name})", proven=True)
         self.generic_visit(node)
 
-    def _check_magic(self, node) -> None:
+    def _check_magic(self, node, method: str) -> None:
+        if method in {"system", "getoutput"}:      # !ls, !nvidia-smi: shell commands
+            return
         if not (node.args and isinstance(node.args[0], ast.Constant)):
             self.flag(node, "runs a magic chosen at run time")
             return
         magic = str(node.args[0].value).strip()
-        if magic in HIDDEN_CODE_MAGICS:
-            self.flag(node, f"runs the %{magic} magic")
-        elif magic in TIMING_MAGICS:                # their argument is code: scan it too
+        argument = node.args[1].value if len(node.args) > 1 and isinstance(node.args[1], ast.Constant) else None
+        argument = argument.strip() if isinstance(argument, str) else ""
+        if magic in TIMING_MAGICS:                 # their argument is code: scan it too
             for arg in node.args[1:]:
                 if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
                     try:
-                        self.visit(ast.parse(cell_python(arg.value)))
+                        tree = ast.parse(cell_python(arg.value))
                     except SyntaxError:
-                        pass
+                        continue
+                    _imports(tree, self.imported)
+                    self.visit(tree)
+        elif magic == "load_ext" and argument in HABIT_EXTENSIONS:
+            pass
+        elif magic == "config" and argument.startswith(HABIT_CONFIG):
+            pass
+        elif magic not in HABIT_MAGICS:
+            self.flag(node, f"runs the %{magic} magic" + (f" ({argument})" if argument else ""))
 
     def visit_Attribute(self, node):
         name = _dotted(node)
@@ -154,8 +254,24 @@ class _Scanner(ast.NodeVisitor):
     def visit_Name(self, node):
         if node.id in {"__builtins__", "builtins"}:
             self.flag(node, f"uses {node.id}")
-        elif node.id == "get_ipython":
+        elif node.id == "get_ipython" or (node.id in self.shells and isinstance(node.ctx, ast.Load)):
             self.flag(node, "uses the kernel's shell (get_ipython)")
+
+    def _check_name(self, node, name: str, verb: str) -> None:
+        """A name imported from the course's package (a check function) bound anew."""
+        module = self.imported.get(name, "")
+        if module.startswith("tlcourse."):
+            self.flag(node, f"{verb} {name}, imported from {module.rsplit('.', 1)[0]}", proven=True)
+
+    def visit_FunctionDef(self, node):
+        self._check_name(node, node.name, "redefines")
+        self.generic_visit(node)
+
+    visit_AsyncFunctionDef = visit_FunctionDef
+
+    def visit_ClassDef(self, node):
+        self._check_name(node, node.name, "redefines")
+        self.generic_visit(node)
 
 
 def cell_python(source: str) -> str:
@@ -165,18 +281,23 @@ def cell_python(source: str) -> str:
     return TransformerManager().transform_cell(source)
 
 
-def tampering_findings(sources: list[str], imported: set[str] | None = None) -> list[tuple[int, int, str]]:
-    """(cell position, line, what) for every construct that could fool the tests.
+def tampering_findings(sources: list[str], imported: dict[str, str] | None = None) -> list[Finding]:
+    """Every construct in ``sources`` that could fool the tests, proven or for review.
 
-    ``sources``: the code of the cells a student could edit, in notebook order. The
-    scan is deliberately narrow: rebinding attributes of imported libraries (torch,
-    the course's checks, ...), namespace and interpreter internals (builtins,
-    sys.modules, ctypes, gc), the kernel's shell (get_ipython()), code the scan
-    cannot read (exec, eval, compile, __import__, setattr) and magics that run
-    hidden code. Ordinary answers - ``net.fc = new_layer``, ``torch.manual_seed(0)``,
-    ``torch.backends.cudnn.benchmark = True`` - are never flagged.
+    ``sources``: the code of the cells a student could edit, in notebook order;
+    ``imported``: names other cells import (local name -> module), updated in place.
+    Proven: rebinding an attribute of a module the tests use (torch, the course's
+    checks, builtins, ...), an entry of sys.modules or a module's namespace, a type's
+    attribute, ``__class__``/``__code__``, or the kernel shell's machinery for running
+    cells and reporting errors. For review: what the scan cannot decide - exec, eval,
+    compile, a computed ``__import__``, globals()/vars(), ctypes, gc, tracing,
+    importlib, other uses of ``get_ipython()``, magics that run code the scan cannot
+    read, settings of other libraries. Ordinary answers and notebook habits -
+    ``net.fc = new_layer``, ``torch.manual_seed(0)``, ``%matplotlib inline``,
+    ``%config InlineBackend...``, ``%load_ext autoreload``, ``%timeit``, ``!ls``,
+    ``%pip install`` - are never flagged.
     """
-    imported = set() if imported is None else imported
+    imported = {} if imported is None else imported
     trees = []
     for source in sources:
         try:
@@ -184,32 +305,34 @@ def tampering_findings(sources: list[str], imported: set[str] | None = None) -> 
         except SyntaxError:
             trees.append(None)                     # the cell fails on its own
     for tree in filter(None, trees):               # imports anywhere count everywhere
-        for node in ast.walk(tree):
-            if isinstance(node, ast.Import):
-                imported.update((a.asname or a.name).split(".")[0] for a in node.names)
-            elif isinstance(node, ast.ImportFrom):
-                imported.update(a.asname or a.name for a in node.names)
-    findings = []
+        _imports(tree, imported)
+    findings: list[Finding] = []
+    shells: set[str] = set()
     for position, tree in enumerate(trees):
         if tree is None:
             continue
-        scanner = _Scanner(imported)
+        scanner = _Scanner(imported, shells)
         scanner.visit(tree)
-        for line, what in scanner.findings:
-            if (position, line, what) not in findings:
-                findings.append((position, line, what))
+        for line, what, proven in scanner.findings:
+            finding = Finding(position, line, what, proven)
+            if finding not in findings:
+                findings.append(finding)
     return findings
 
 
 class FlagTampering(Preprocessor):
-    """After execution: a graded cell that ran after tampering code scores 0, with the reason.
+    """After execution: graded cells that ran after tampering score 0; after doubtful code, review.
 
     Student code runs in the same Python process as the tests, so it could rebind
     what the tests use (a check function, ``torch.equal``, the shell's error
-    handling). This preprocessor reads every cell the student could edit; from
-    the first suspicious construct on, each graded test cell gets an error output
-    naming the construct and the cell, so it scores 0 and the feedback says why.
-    An instructor who finds the code harmless regrades by hand.
+    handling). This preprocessor reads every cell the student could edit. From the
+    first proven rebinding on, each graded test cell gets an error output naming
+    the construct and the cell, so it scores 0 and the feedback says why. From the
+    first construct the scan cannot decide (``exec``, ``ctypes``, unusual
+    ``get_ipython()`` use, ...) on, each graded cell keeps its points, gets a note
+    saying so, and is listed in ``resources`` for ``MarkForManualReview``, which
+    sets nbgrader's ``needs_manual_grade`` on its grade: formgrader shows it to the
+    instructor.
     """
 
     enabled = Bool(True, help="flag graded cells that ran after tampering code").tag(config=True)
@@ -219,21 +342,49 @@ class FlagTampering(Preprocessor):
             return nb, resources
         editable = [(i, c) for i, c in enumerate(nb.cells) if c.cell_type == "code"
                     and not c.metadata.get("nbgrader", {}).get("locked", False)]
-        imported: set[str] = set()
-        for i, cell in enumerate(nb.cells):        # names the course's own cells import
+        imported: dict[str, str] = {}
+        for cell in nb.cells:                      # names the course's own cells import
             if cell.cell_type == "code" and cell.metadata.get("nbgrader", {}).get("locked", False):
                 tampering_findings([cell.source], imported)
         findings = tampering_findings([c.source for _, c in editable], imported)
-        if not findings:
-            return nb, resources
-        position, line, what = findings[0]
-        first, cell = editable[position]
-        label = cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {first}"
-        reason = (f"code in {label} (line {line}) {what}. Tests that run after it cannot be "
-                  f"trusted, so they score 0; ask your instructor for a manual review.")
-        self.log.warning("Tampering suspected in %s: %s", label, reason)
-        for index, graded in enumerate(nb.cells):
-            meta = graded.metadata.get("nbgrader", {})
-            if index > first and graded.cell_type == "code" and meta.get("grade"):
-                graded.outputs.append(error_output("TamperingSuspected", reason))
+        proven = next((f for f in findings if f.proven), None)
+        doubtful = next((f for f in findings if not f.proven), None)
+        zeroed_from = self._zero_after(nb, editable, proven) if proven else len(nb.cells)
+        if doubtful:
+            self._review_after(nb, editable, doubtful, zeroed_from, resources)
         return nb, resources
+
+    @staticmethod
+    def _where(editable, finding: Finding) -> tuple[int, str]:
+        """The notebook index of the finding's cell and how the feedback names it."""
+        index, cell = editable[finding.position]
+        return index, cell.metadata.get("nbgrader", {}).get("grade_id") or f"cell {index}"
+
+    @staticmethod
+    def _graded_after(nb, index: int, stop: int) -> list:
+        return [cell for k, cell in enumerate(nb.cells) if index < k < stop and cell.cell_type == "code"
+                and cell.metadata.get("nbgrader", {}).get("grade")]
+
+    def _zero_after(self, nb, editable, finding: Finding) -> int:
+        """Every graded cell after the proven rebinding scores 0, with the reason."""
+        index, label = self._where(editable, finding)
+        reason = (f"code in {label} (line {finding.line}) {finding.what}. Tests that run after it "
+                  f"cannot be trusted, so they score 0; ask your instructor for a manual review.")
+        self.log.warning("Tampering in %s: %s", label, reason)
+        for graded in self._graded_after(nb, index, len(nb.cells)):
+            graded.outputs.append(error_output("TamperingSuspected", reason))
+        return index
+
+    def _review_after(self, nb, editable, finding: Finding, stop: int, resources) -> None:
+        """Graded cells between the doubtful construct and any proven rebinding: for the instructor."""
+        index, label = self._where(editable, finding)
+        reason = (f"Manual review: code in {label} (line {finding.line}) {finding.what}, which the "
+                  f"automatic grading cannot judge. The points of this test are provisional until your "
+                  f"instructor has looked at it.")
+        self.log.warning("Manual review needed: %s", reason)
+        review = resources.setdefault(REVIEW_RESOURCE, {"grades": {}, "comments": {}})
+        for graded in self._graded_after(nb, index, stop):
+            graded.outputs.append(nbformat.v4.new_output("stream", name="stdout", text=reason + "\n"))
+            review["grades"][graded.metadata["nbgrader"]["grade_id"]] = reason
+        if editable[finding.position][1].metadata.get("nbgrader", {}).get("solution"):
+            review["comments"][label] = reason
