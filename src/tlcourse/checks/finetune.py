@@ -176,7 +176,7 @@ def check_normalize(normalize) -> None:
 def check_train_augs(train_augs) -> None:
     """d2l's training augmentation, in any equivalent composition."""
     require(callable(train_augs), "a transform (e.g. torchvision.transforms.Compose([...]))",
-            f"{train_augs!r}", "train_augs is applied to every training photo.")
+            f"{train_augs!r}", "train_augs is applied to every training photo.", see=TRANSFORMS)
     names = _names(train_augs)
     require(
         "RandomVerticalFlip" not in names,
@@ -184,6 +184,7 @@ def check_train_augs(train_augs) -> None:
         found=f"RandomVerticalFlip in {names}",
         why="a mirrored hot dog is still a natural photo, an upside-down plate usually is not: "
         "augment with changes the test photos can really show.",
+        see=TRANSFORMS,
     )
     crops = _find(train_augs, "RandomResizedCrop")
     require(
@@ -200,6 +201,7 @@ def check_train_augs(train_augs) -> None:
         expected=f"RandomResizedCrop({CROP})",
         found=", ".join(f"RandomResizedCrop(size={c.size})" for c in crops),
         why=f"ResNet-18 was pretrained on {CROP} x {CROP} crops.",
+        see=TRANSFORMS,
     )
     flips = _find(train_augs, "RandomHorizontalFlip")
     require(
@@ -243,7 +245,7 @@ def check_test_augs(test_augs, normalize=None) -> None:
         note_earlier("exercise 1", "normalize does not hold ImageNet's statistics, and test_augs uses it")
         test_augs = with_reference_normalize(test_augs)
     require(callable(test_augs), "a transform (e.g. torchvision.transforms.Compose([...]))",
-            f"{test_augs!r}", "test_augs is applied to every test photo.")
+            f"{test_augs!r}", "test_augs is applied to every test photo.", see=TRANSFORMS)
     names = _names(test_augs)
     random_steps = [n for n in names if n.startswith("Random")]
     require(
@@ -279,6 +281,7 @@ def check_test_augs(test_augs, normalize=None) -> None:
         expected="the same tensor every time test_augs sees the same photo",
         found="two different results",
         why="test transforms must be deterministic.",
+        see=TRANSFORMS,
     )
 
 
@@ -420,6 +423,7 @@ def check_sgd(trainer, weight_decay: float = WEIGHT_DECAY) -> None:
         found=type(trainer).__name__,
         why="d2l's fine-tuning recipe uses plain SGD; its small steps are what keeps the pretrained "
         "weights close to where they started.",
+        see=GROUPS,
     )
     decays = [g.get("weight_decay", 0) for g in trainer.param_groups]
     require(
@@ -449,7 +453,7 @@ def check_param_groups(trainer, net: nn.Module, lr: float, head_attr: str = "fc"
     net_ids = {id(p) for p in net.parameters()}
     held = [id(p) for g in groups for p in g["params"]]
     require(len(held) == len(set(held)), "each tensor in one group, once", "a tensor listed twice",
-            "a tensor in two groups would get two different learning rates.")
+            "a tensor in two groups would get two different learning rates.", see=GROUPS)
     strangers = [i for i in held if i not in net_ids]
     require(
         not strangers,
@@ -480,7 +484,7 @@ def check_param_groups(trainer, net: nn.Module, lr: float, head_attr: str = "fc"
     missing_head = [n for n, p in getattr(net, head_attr).named_parameters() if id(p) not in {id(q) for q in fast["params"]}]
     require(not missing_head, f"all of net.{head_attr} in the fast group",
             f"missing: {short_list(head_attr + '.' + n for n in missing_head)}",
-            "a tensor the optimizer does not hold is never updated.")
+            "a tensor the optimizer does not hold is never updated.", see=GROUPS)
     base_names = [n for n in (name for name, _ in net.named_parameters()) if not n.startswith(head_attr + ".")]
     missing = [n for n in base_names if n not in set(slow_names)]
     require(
@@ -527,4 +531,5 @@ def check_single_group(trainer, net: nn.Module, lr: float) -> None:
         expected=f"with param_group=False: lr={lr:g} for everything",
         found="lr=" + ", ".join(f"{r:g}" for r in rates),
         why="without parameter groups there is one learning rate, the one passed in.",
+        see=GROUPS,
     )

@@ -185,4 +185,5 @@ def check_optimizer(optimizer, net: nn.Module, lr: float = 1e-3,
         len(held) == len({id(p) for p in held}),
         expected="each tensor once", found="a tensor listed twice",
         why="PyTorch refuses duplicated parameters; one list of the head's parameters is enough.",
+        see=OPTIMIZER,
     )

@@ -180,7 +180,7 @@ def check_rows(results, strategies: Sequence[str] = STRATEGIES) -> None:
     for strategy in strategies:
         row = results[strategy]
         require(isinstance(row, dict), f"results[{strategy!r}] to be a dict", type(row).__name__,
-                "each row maps a column name to a number.")
+                "each row maps a column name to a number.", see=TABLE)
         absent = [k for k in REQUIRED_KEYS if k not in row]
         require(not absent, f"the keys {', '.join(REQUIRED_KEYS)}",
                 f"results[{strategy!r}] has {', '.join(map(str, row)) or 'no keys'}",
@@ -195,7 +195,7 @@ def check_rows(results, strategies: Sequence[str] = STRATEGIES) -> None:
         require(0.0 <= accuracy <= 1.0, "an accuracy between 0 and 1", f"{accuracy!r} for {strategy}",
                 "accuracy is the share of test images classified correctly; the histories hold it as a "
                 "fraction already, not a percentage.", TABLE)
-        require(_number(row["seconds"]) >= 0, "seconds >= 0", f"{row['seconds']!r}", "a duration.")
+        require(_number(row["seconds"]) >= 0, "seconds >= 0", f"{row['seconds']!r}", "a duration.", see=TABLE)
 
 
 def check_consistency(results, strategies: Sequence[str] = STRATEGIES) -> None:
@@ -207,11 +207,11 @@ def check_consistency(results, strategies: Sequence[str] = STRATEGIES) -> None:
         fe, pf, ff, sc = (counts[s] for s in STRATEGIES)
         require(0 < fe < pf < ff, "trainable parameters: feature extraction < partial < full fine-tuning",
                 f"{fe:,.0f} < {pf:,.0f} < {ff:,.0f}?",
-                "each strategy unfreezes more of the same network than the one before.")
+                "each strategy unfreezes more of the same network than the one before.", see=TABLE)
         require(ff == sc == totals["full_finetune"] == totals["scratch"],
                 "full fine-tuning and scratch train every parameter of the network",
                 f"trainable {ff:,.0f} and {sc:,.0f} of {totals['full_finetune']:,.0f} and {totals['scratch']:,.0f}",
-                "scratch and full fine-tuning differ only in where the weights start, not in what trains.")
+                "scratch and full fine-tuning differ only in where the weights start, not in what trains.", see=TABLE)
 
 
 def check_summary(results, runs: dict) -> None:
