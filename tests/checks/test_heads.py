@@ -102,3 +102,9 @@ def test_optimizer_of_a_replaced_layer_is_explained(net):
     net.fc = nn.Linear(512, 7)
     with pytest.raises(CheckFailed, match="no longer net.fc"):
         check_optimizer(stale, net)
+
+
+def test_head_in_place_on_a_trainable_base_passes_and_sends_to_exercise_2(net, capsys):
+    net.fc = nn.Linear(512, 7)  # exercise 2 skipped: the base is still trainable
+    check_head_in_place(net, net.fc)
+    assert "fix exercise 2 first" in capsys.readouterr().out
