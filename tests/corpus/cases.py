@@ -54,10 +54,11 @@ FOOD_CASES = [
          edits={"ex4_replace_head": "setattr(net, 'fc', new_layer)",
                 "ex5_optimizer": "optimizer = torch.optim.Adam([new_layer.weight, new_layer.bias], lr=1e-3)"}),
     Case("food_torch_warnings", FOOD, 10,
-         "right answers; a forward hook calls a deprecated torch API, so torch's FutureWarning reaches "
-         "the stderr of the test cells that run the network - it must cost nothing",
+         "right answers; a forward pre-hook calls a deprecated torch API, so torch's FutureWarning reaches "
+         "the stderr of the test cells that run the network (ex4's hidden test starts a forward pass) - "
+         "it must cost nothing",
          edits={"ex4_replace_head": "import warnings\nwarnings.simplefilter('always')\nnet.fc = new_layer\n"
-                "net.register_forward_hook(lambda m, i, o: torch.cuda.amp.autocast(enabled=False) and None)"},
+                "net.register_forward_pre_hook(lambda m, i: torch.cuda.amp.autocast(enabled=False) and None)"},
          feedback=("[stderr]", "deprecated")),
     Case("food_extra_cells", FOOD, 10, "extra cells of the student's own (prints, a plot of nothing) change nothing",
          transform=tamper.insert_cell_before("ex3_new_layer", "print(net.fc)\nprint(sum(p.numel() for p in net.parameters()))")),
