@@ -40,6 +40,14 @@ VARIANTS = [
     }}),
 ]
 
+# A mistake only a hidden test sees: Linear(1000, 7) relabelled in_features = 512 fools the
+# visible ex3 check, not ex3's hidden forward pass. ex4 and ex5 are right and judged on their
+# own: 1 + 2 + 0 + 2 + 3.
+HIDDEN_ONLY = [Student("fooled_visible", edits={FOOD: {
+    "ex3_new_layer": "new_layer = torch.nn.Linear(1000, 7)\nnew_layer.in_features = 512",
+}})]
+HIDDEN_ONLY_EXPECTED = {"fooled_visible": 8}
+
 # Wrong answers, tampering, faults and warnings: the submission corpus (tests/corpus/).
 
 BAD_INPUT = [Student("missing", missing=(FOOD,)), Student("broken")]
@@ -50,7 +58,9 @@ ASSIGNMENTS = ["01_concepts", FOOD, "03_hotdog_finetune", "04_scratch_vs_pretrai
 # autograder/demo_class.py; 04's reflection is graded by hand (3 points).
 DEMO_EXPECTED = {
     ("reference", "01_concepts"): (10, 10), ("blank", "01_concepts"): (0, 10), ("partial", "01_concepts"): (5, 10),
-    ("reference", FOOD): (10, 10), ("blank", FOOD): (0, 10), ("partial", FOOD): (3, 10),
+    # partial: ex3 Linear(1000, 7) and ex5 over every parameter fail; ex4 puts the layer in place,
+    # right on its own (no cascade, issue 13; was 3): 1 + 2 + 2
+    ("reference", FOOD): (10, 10), ("blank", FOOD): (0, 10), ("partial", FOOD): (5, 10),
     ("reference", "03_hotdog_finetune"): (10, 10), ("blank", "03_hotdog_finetune"): (0, 10),
     ("partial", "03_hotdog_finetune"): (3, 10),
     ("reference", "04_scratch_vs_pretrained"): (10, 10), ("blank", "04_scratch_vs_pretrained"): (0, 10),
@@ -63,10 +73,10 @@ VARIANT_EXPECTED = {"keywords": 10, "module_freeze": 10, "named_loop": 10, "repl
 
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
-    students = CLASS + VARIANTS + BAD_INPUT
+    students = CLASS + VARIANTS + HIDDEN_ONLY + BAD_INPUT
     course = prepare_course(tmp_path_factory.mktemp("course") / "course", students)
     (course / "submitted" / "broken" / FOOD / "foodvision_head.ipynb").write_text('{"cells": [ not json')
-    pairs = [(s.id, a) for s in CLASS for a in ASSIGNMENTS] + [(s.id, FOOD) for s in VARIANTS + BAD_INPUT]
+    pairs = [(s.id, a) for s in CLASS for a in ASSIGNMENTS] + [(s.id, FOOD) for s in VARIANTS + HIDDEN_ONLY + BAD_INPUT]
     grades, runs = grade_course(course, [s.id for s in students], echo=lambda *a, **k: None,
                                 manual={s.id: s.manual for s in CLASS}, pairs=pairs)
     return course, grades, {r.student: r for r in runs if r.assignment == FOOD}
@@ -121,11 +131,13 @@ def test_feedback_shows_no_hidden_test_code(graded, assignment):
 
 
 def test_a_failing_hidden_test_still_says_what_went_wrong(graded):
-    # partial's Linear(1000, 7) passes the visible ex4 test and fails the hidden forward pass
-    course, _, _ = graded
-    html = (course / "feedback" / "partial" / FOOD / "foodvision_head.html").read_text()
+    # fooled_visible's relabelled Linear(1000, 7) passes the visible ex3 test and fails ex3's
+    # hidden forward pass (partial's mistakes are all seen by visible tests since issue 13)
+    course, grades, _ = graded
+    assert grades[("fooled_visible", FOOD)] == (HIDDEN_ONLY_EXPECTED["fooled_visible"], 10)
+    html = (course / "feedback" / "fooled_visible" / FOOD / "foodvision_head.html").read_text()
     assert "mat1 and mat2 shapes cannot be multiplied" in html
-    assert "_trainable = sum(" not in html
+    assert "new_layer(torch.zeros(2, 512))" not in html
 
 
 def test_grades_file_is_nbgraders_own_csv(graded):

@@ -65,9 +65,10 @@ def test_regrading_is_stable_and_a_fixed_test_gives_the_new_score(tmp_path):
 
     first = grade(course, "first.csv")
     outputs = {s.id: graded_outputs(course, s.id) for s in STUDENTS}
-    # ex2 (2 points) fails for everyone: reference 10 - 2, partial 3 - 2.
+    # ex2 (2 points) fails for everyone: reference 10 - 2, partial 5 - 2 (partial's 5 since
+    # issue 13: its right ex4 no longer pays for its wrong ex3).
     assert first[("reference", FOOD)] == (8, 10)
-    assert first[("partial", FOOD)] == (1, 10)
+    assert first[("partial", FOOD)] == (3, 10)
 
     again = grade(course, "again.csv")
     assert again == first, "autograding the same submissions again changed a grade"
@@ -79,6 +80,6 @@ def test_regrading_is_stable_and_a_fixed_test_gives_the_new_score(tmp_path):
     assert "released with a bug" not in release
     fixed = grade(course, "fixed.csv")                    # ... and regrades the old submissions
     assert fixed[("reference", FOOD)] == (10, 10)
-    assert fixed[("partial", FOOD)] == (3, 10)
+    assert fixed[("partial", FOOD)] == (5, 10)
     submitted = (course / "submitted" / "reference" / FOOD / NOTEBOOK).read_text()
     assert "released with a bug" in submitted, "the students' files still hold the old test"

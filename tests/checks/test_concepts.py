@@ -48,7 +48,7 @@ def test_nothing_frozen_is_explained(net):
 
 def test_head_frozen_too_is_explained(net):
     net.requires_grad_(False)
-    with pytest.raises(CheckFailed, match=r"frozen head tensors: fc.weight, fc.bias(.|\n)*requires_grad_\(True\)"):
+    with pytest.raises(CheckFailed, match=r"frozen head tensors: fc.weight, fc.bias(.|\n)*See: +the section \"Exercise 1 \(2 points\): freeze the base\""):
         check_only_head_trainable(net)
 
 
@@ -176,3 +176,11 @@ def test_no_shared_features_names_rule_2():
         return solution(num_images, "low" if domain_similarity == "none" else domain_similarity, same_input_type)
     with pytest.raises(CheckFailed, match=r"rule 2: domain_similarity='none'"):
         check_choose_strategy(none_is_low, ALL_CASES)
+
+
+def test_counts_of_a_wrongly_frozen_net_pass_and_send_to_exercise_1(net, capsys):
+    net.requires_grad_(False)  # exercise 1 froze the head too
+    check_counts(net, 0, 11_179_077)
+    assert "fix exercise 1 first" in capsys.readouterr().out
+    with pytest.raises(CheckFailed):
+        check_counts(net, 2_565, 11_176_512)  # the counts of another network than net

@@ -238,3 +238,15 @@ def groups(net, lr, *, head_lr=None, decay=1e-3, base=None, head=None, kind=torc
 def test_wrong_param_groups_are_explained(finetune_net, build, words):
     with pytest.raises(CheckFailed, match=words):
         check_param_groups(build(finetune_net), finetune_net, 5e-5)
+
+
+def test_test_augs_judged_on_their_own_when_normalize_is_wrong(capsys):
+    wrong = T.Normalize([0.5] * 3, [0.5] * 3)
+    test_augs = T.Compose([T.Resize([256, 256]), T.CenterCrop(224), T.ToTensor(), wrong])
+    check_test_augs(test_augs, normalize=wrong)
+    assert "fix exercise 1 first" in capsys.readouterr().out
+    assert list(wrong.mean) == [0.5] * 3, "the student's normalize is left as it is"
+    with pytest.raises(CheckFailed, match="ImageNet's statistics"):
+        check_test_augs(test_augs)  # without normalize: the values are judged as they are
+    with pytest.raises(CheckFailed, match="no random steps"):
+        check_test_augs(T.Compose([T.RandomResizedCrop(224), T.ToTensor(), wrong]), normalize=wrong)

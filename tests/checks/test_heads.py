@@ -66,13 +66,13 @@ def test_freezing_any_way_passes(net):
 def test_head_frozen_too_is_explained(net):
     net.fc = nn.Linear(512, 7)
     net.requires_grad_(False)
-    with pytest.raises(CheckFailed, match="freeze first, then assign"):
+    with pytest.raises(CheckFailed, match="runs after the new layer was put in place"):
         check_head_in_place(net, net.fc)
 
 
 def test_head_not_assigned_is_explained(net):
     frozen_with_head(net)
-    with pytest.raises(CheckFailed, match="net.fc = new_layer"):
+    with pytest.raises(CheckFailed, match=r"net.fc to be your new_layer(.|\n)*See: +the section \"Exercise 4 \(2 points\): put the new head in place\""):
         check_head_in_place(net, nn.Linear(512, 7))
 
 
@@ -102,3 +102,9 @@ def test_optimizer_of_a_replaced_layer_is_explained(net):
     net.fc = nn.Linear(512, 7)
     with pytest.raises(CheckFailed, match="no longer net.fc"):
         check_optimizer(stale, net)
+
+
+def test_head_in_place_on_a_trainable_base_passes_and_sends_to_exercise_2(net, capsys):
+    net.fc = nn.Linear(512, 7)  # exercise 2 skipped: the base is still trainable
+    check_head_in_place(net, net.fc)
+    assert "fix exercise 2 first" in capsys.readouterr().out

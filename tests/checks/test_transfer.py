@@ -109,14 +109,14 @@ def test_wrong_answers_are_explained(answer, reuse, words):
         check_unfreeze_last_blocks(answer, ks=ks, reuse=reuse)
 
 
-def test_a_message_has_expected_found_why_try():
+def test_a_message_has_expected_found_why_see():
     with pytest.raises(CheckFailed) as err:
         check_unfreeze_last_blocks(from_input_side, ks=[2])
     text = str(err.value)
     assert "Expected: after unfreeze_last_blocks(net, 2): fc, layer4, layer3 trainable (10,497,031" in text
     assert "Found:    fc, layer2, layer1 (" not in text  # stem is first from the input
     assert "Found:    fc, layer1, stem trainable" in text
-    assert "Try:" in text
+    assert 'See:      the section "1. Blocks of a ResNet" of this notebook' in text
 
 
 def test_not_a_function():
@@ -180,13 +180,13 @@ def broken(runs, strategy, key, value):
 @pytest.mark.parametrize("strategy, key, value, words", [
     ("scratch", "accuracy", lambda r: max(r.history.test_acc), "You took the best epoch"),
     ("scratch", "accuracy", lambda r: 100 * r.history.test_acc[-1], "between 0 and 1"),
-    ("scratch", "accuracy", lambda r: r.history.test_acc, "a list is one value per epoch"),
+    ("scratch", "accuracy", lambda r: r.history.test_acc, "a list holds one value per epoch"),
     ("full_finetune", "seconds", lambda r: r.history.seconds[-1], "last epoch's time only"),
     ("feature_extraction", "trainable_params", lambda r: sum(p.numel() for p in r.net.parameters()),
      "frozen ones"),
     ("partial_finetune", "trainable_params",
-     lambda r: sum(1 for p in r.net.parameters() if p.requires_grad), "p.numel"),
-    ("scratch", "total_params", KeyError, "add total_params"),
+     lambda r: sum(1 for p in r.net.parameters() if p.requires_grad), "counts the numbers inside them"),
+    ("scratch", "total_params", KeyError, "missing: total_params"),
     ("scratch", "accuracy", True, "a number"),
 ])
 def test_wrong_summaries_are_explained(runs, strategy, key, value, words):

@@ -54,35 +54,42 @@ FOOD_CASES = [
          edits={"ex4_replace_head": "setattr(net, 'fc', new_layer)",
                 "ex5_optimizer": "optimizer = torch.optim.Adam([new_layer.weight, new_layer.bias], lr=1e-3)"}),
     Case("food_torch_warnings", FOOD, 10,
-         "right answers; a forward hook calls a deprecated torch API, so torch's FutureWarning reaches "
-         "the stderr of the test cells that run the network - it must cost nothing",
+         "right answers; a forward pre-hook calls a deprecated torch API, so torch's FutureWarning reaches "
+         "the stderr of the test cells that run the network (ex4's hidden test starts a forward pass) - "
+         "it must cost nothing",
          edits={"ex4_replace_head": "import warnings\nwarnings.simplefilter('always')\nnet.fc = new_layer\n"
-                "net.register_forward_hook(lambda m, i, o: torch.cuda.amp.autocast(enabled=False) and None)"},
+                "net.register_forward_pre_hook(lambda m, i: torch.cuda.amp.autocast(enabled=False) and None)"},
          feedback=("[stderr]", "deprecated")),
     Case("food_extra_cells", FOOD, 10, "extra cells of the student's own (prints, a plot of nothing) change nothing",
          transform=tamper.insert_cell_before("ex3_new_layer", "print(net.fc)\nprint(sum(p.numel() for p in net.parameters()))")),
     # --- the mistakes students make: partial marks, feedback names the mistake --------------
-    Case("food_linear_1000_7", FOOD, 3,
-         "Linear(1000, 7): ex3 fails; ex4's hidden forward pass and ex5's training step fail on the shape; ex1 + ex2 = 3",
+    Case("food_linear_1000_7", FOOD, 8,
+         "Linear(1000, 7): ex3 fails; ex4 (the layer is in place) and ex5 (an optimizer over the head) are "
+         "right and judged on their own (no cascade, issue 13; was 3); 1 + 2 + 2 + 3",
          edits={"ex3_new_layer": WRONG_LAYER}, feedback=("not the 1000 ImageNet scores",)),
-    Case("food_linear_512_5", FOOD, 6,
-         "Linear(512, 5): ex3 fails and ex4's hidden test wants 7 outputs; ex1 + ex2 + ex5 = 6",
+    Case("food_linear_512_5", FOOD, 8,
+         "Linear(512, 5): ex3 fails; putting that layer in place (ex4) is right on its own (no cascade, "
+         "issue 13; was 6); 1 + 2 + 2 + 3",
          edits={"ex3_new_layer": "num_classes = 5\nnew_layer = torch.nn.Linear(in_features, num_classes)"},
          feedback=("FoodVision-7's 7 classes",)),
-    Case("food_head_frozen", FOOD, 5,
-         "freezes after attaching the head: ex4 (head frozen) and ex5 (a step cannot change it) fail; 1 + 2 + 2",
+    Case("food_head_frozen", FOOD, 8,
+         "freezes after attaching the head: ex4 (head frozen) fails; ex5's optimizer over the head is right "
+         "and its step is judged on its own (no cascade, issue 13; was 5); 1 + 2 + 2 + 3",
          edits={"ex4_replace_head": "net.fc = new_layer\nfor p in net.parameters():\n    p.requires_grad = False"},
          feedback=("a frozen head cannot learn",)),
-    Case("food_base_trainable", FOOD, 6,
-         "never freezes the base: ex2 and ex4 (base frozen) fail; ex5 only checks the optimizer, right; 1 + 2 + 3",
-         edits={"ex2_freeze": "pass"}, feedback=("still trainable",)),
+    Case("food_base_trainable", FOOD, 8,
+         "never freezes the base: ex2 fails; ex4 puts the head in place, right on its own, with a note "
+         "sending the student to ex2 (no cascade, issue 13; was 6); 1 + 2 + 2 + 3",
+         edits={"ex2_freeze": "pass"}, feedback=("still trainable", "fix exercise 2 first")),
     Case("food_optimizer_all", FOOD, 7, "Adam over every parameter of the network: ex5 fails",
          edits={"ex5_optimizer": "lr = 1e-3\noptimizer = torch.optim.Adam(net.parameters(), lr=lr)"},
          feedback=("including base tensors",)),
-    Case("food_swapped_args", FOOD, 3, "Linear(7, 512): ex3, ex4 and ex5 fail (wrong shapes); 1 + 2",
+    Case("food_swapped_args", FOOD, 8, "Linear(7, 512): ex3 fails; ex4 and ex5 are right on their own "
+         "(no cascade, issue 13; was 3); 1 + 2 + 2 + 3",
          edits={"ex3_new_layer": "new_layer = torch.nn.Linear(7, 512)"}, feedback=("swapped",)),
-    Case("food_out_features", FOOD, 2,
-         "reads the OLD head's out_features (1000): ex1 fails and the 1000 carries into ex3-ex5; only ex2",
+    Case("food_out_features", FOOD, 7,
+         "reads the OLD head's out_features (1000): ex1 fails and the 1000 carries into ex3, whose task says "
+         "to use ex1's in_features; ex4 and ex5 are right on their own (no cascade, issue 13; was 2); 2 + 2 + 3",
          edits={"ex1_in_features": "in_features = net.fc.out_features"}, feedback=("OLD head's out_features",)),
     Case("food_sgd", FOOD, 7, "SGD instead of Adam: ex5 fails",
          edits={"ex5_optimizer": "optimizer = torch.optim.SGD(net.fc.parameters(), lr=1e-3)"},
@@ -92,28 +99,28 @@ FOOD_CASES = [
          edits={"ex4_replace_head": "optimizer = torch.optim.Adam(net.fc.parameters(), lr=1e-3)\nnet.fc = new_layer",
                 "ex5_optimizer": "lr = 1e-3"},
          feedback=("no longer net.fc",)),
-    Case("food_fake_in_features", FOOD, 3,
-         "Linear(1000, 7) relabelled in_features = 512: the visible check is fooled, the hidden forward "
-         "pass is not; same score as the plain mistake",
+    Case("food_fake_in_features", FOOD, 8,
+         "Linear(1000, 7) relabelled in_features = 512: the visible check is fooled, ex3's hidden forward "
+         "pass is not; same score as the plain mistake (no cascade, issue 13; was 3)",
          edits={"ex3_new_layer": WRONG_LAYER + "\nnew_layer.in_features = 512"}),
-    Case("food_blank_ex1", FOOD, 2,
-         "ex1 left blank: NameError in ex1, ex3 and ex4; net.fc is still the old head, frozen by ex2's "
-         "loop, so ex5's training step has nothing to train; only ex2",
+    Case("food_blank_ex1", FOOD, 5,
+         "ex1 left blank: NameError in ex1, ex3 and ex4; ex5's Adam over net.fc.parameters() is right on "
+         "its own (no cascade, issue 13; was 2); 2 + 3",
          edits={"ex1_in_features": "# YOUR CODE HERE\nraise NotImplementedError()"}),
     Case("food_blank", FOOD, 0, "the untouched student notebook", solves=False),
     # --- tampering: the real answer is graded, or the cell scores 0 with the reason ----------
-    Case("food_edits_tests", FOOD, 3, "wrong layer, and the ex3/ex4 test cells rewritten to `pass`: "
-         "nbgrader restores locked cells from the gradebook", edits={"ex3_new_layer": WRONG_LAYER},
+    Case("food_edits_tests", FOOD, 8, "wrong layer, and the ex3/ex4 test cells rewritten to `pass`: "
+         "nbgrader restores locked cells from the gradebook; ex3 fails (no cascade, issue 13; was 3)", edits={"ex3_new_layer": WRONG_LAYER},
          transform=lambda p: (tamper.replace_test_code("ex3_new_layer_tests", "pass")(p),
                               tamper.replace_test_code("ex4_replace_head_tests", "pass")(p))),
-    Case("food_deletes_tests", FOOD, 3, "wrong layer, and the ex3/ex4 test cells deleted: they are put "
-         "back (OverwriteCells.add_missing_cells) and fail", edits={"ex3_new_layer": WRONG_LAYER},
+    Case("food_deletes_tests", FOOD, 8, "wrong layer, and the ex3/ex4 test cells deleted: they are put "
+         "back (OverwriteCells.add_missing_cells); ex3's fails (no cascade, issue 13; was 3)", edits={"ex3_new_layer": WRONG_LAYER},
          transform=tamper.delete_cells("ex3_new_layer_tests", "ex4_replace_head_tests")),
-    Case("food_points_inflated", FOOD, 3, "wrong layer; the ex3 test cell unlocked, emptied and set to "
-         "100 points: points and code come back from the gradebook", edits={"ex3_new_layer": WRONG_LAYER},
+    Case("food_points_inflated", FOOD, 8, "wrong layer; the ex3 test cell unlocked, emptied and set to "
+         "100 points: points and code come back from the gradebook; ex3 fails (no cascade, issue 13; was 3)", edits={"ex3_new_layer": WRONG_LAYER},
          transform=tamper.unlock_and_raise_points("ex3_new_layer_tests", 100)),
-    Case("food_fake_outputs", FOOD, 3, "wrong layer; every graded cell shipped with a 'Correct' output: "
-         "outputs are cleared and the notebook runs again", edits={"ex3_new_layer": WRONG_LAYER},
+    Case("food_fake_outputs", FOOD, 8, "wrong layer; every graded cell shipped with a 'Correct' output: "
+         "outputs are cleared and the notebook runs again; ex3 fails (no cascade, issue 13; was 3)", edits={"ex3_new_layer": WRONG_LAYER},
          transform=tamper.fake_outputs("Correct: well done.\n")),
     Case("food_patches_check", FOOD, 3,
          "wrong layer, and check_linear replaced by a no-op before the tests: flagged as tampering, "
@@ -148,8 +155,8 @@ FOOD_CASES = [
          "every cell's nbgrader metadata removed, right answers: the tests are put back from the "
          "gradebook (at the end) and grade the real answers",
          transform=tamper.strip_nbgrader_metadata),
-    Case("food_metadata_stripped_wrong", FOOD, 3,
-         "metadata removed and Linear(1000, 7): the restored tests fail ex3-ex5 as usual",
+    Case("food_metadata_stripped_wrong", FOOD, 8,
+         "metadata removed and Linear(1000, 7): the restored tests fail ex3 as usual (no cascade, issue 13; was 3)",
          edits={"ex3_new_layer": WRONG_LAYER}, transform=tamper.strip_nbgrader_metadata),
     # --- faults: graded or reported with a reason; the run goes on --------------------------
     Case("food_infinite_loop", FOOD, 7, "an endless loop in ex5's answer: interrupted at the per-cell "
@@ -158,9 +165,9 @@ FOOD_CASES = [
     Case("food_os_exit", FOOD, 3, "os._exit(0) in ex3's answer: the kernel dies; ex1 + ex2 keep their "
          "points, later cells are marked as not run", edits={"ex3_new_layer": "import os\nos._exit(0)"},
          feedback=("KernelDied",)),
-    Case("food_sys_exit", FOOD, 3, "sys.exit() in ex3's answer: IPython turns it into an error in that "
-         "cell and the kernel lives on; new_layer never exists, so ex3 and ex4 fail, and ex5's step "
-         "finds only the old, frozen head; 1 + 2",
+    Case("food_sys_exit", FOOD, 6, "sys.exit() in ex3's answer: IPython turns it into an error in that "
+         "cell and the kernel lives on; new_layer never exists, so ex3 and ex4 fail; ex5's optimizer "
+         "over net.fc is right on its own (no cascade, issue 13; was 3); 1 + 2 + 3",
          edits={"ex3_new_layer": "import sys\nsys.exit('giving up')"}),
     Case("food_huge_allocation", FOOD, 7, "a 12 GiB allocation in ex5's answer: MemoryError inside that "
          "kernel (memory cap), ex5 scores 0, the machine is untouched",
@@ -203,9 +210,11 @@ CONCEPTS_CASES = [
          edits={"ex1_freeze": "net.requires_grad_(False)\nnet.fc.requires_grad_(True)",
                 "ex2_counts": "num_trainable = sum(p.numel() for n, p in net.named_parameters() if p.requires_grad)\n"
                 "num_frozen = sum(p.numel() for n, p in net.named_parameters()) - num_trainable"}),
-    Case("concepts_head_frozen", CONCEPTS, 6, "freezes the head too: ex1 fails, and ex2's hidden test "
-         "wants the 2,565 trainable numbers of the intended network; ex3 = 6",
-         edits={"ex1_freeze": "for param in net.parameters():\n    param.requires_grad = False"}),
+    Case("concepts_head_frozen", CONCEPTS, 8, "freezes the head too: ex1 fails; ex2 counts that network "
+         "right (0 trainable) and is judged on its own, with a note sending the student to ex1 (no "
+         "cascade, issue 13; was 6); 2 + 6",
+         edits={"ex1_freeze": "for param in net.parameters():\n    param.requires_grad = False"},
+         feedback=("fix exercise 1 first",)),
     Case("concepts_counts_swapped", CONCEPTS, 8, "trainable and frozen counts swapped: ex2 fails",
          edits={"ex2_counts": "num_frozen = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
                 "num_trainable = sum(p.numel() for p in net.parameters() if not p.requires_grad)"},
@@ -257,11 +266,12 @@ HOTDOG_CASES = [
     Case("hotdog_reference", HOTDOG, 10, "the instructor's solutions"),
     Case("hotdog_id_groups", HOTDOG, 10, "parameter groups built from tensor ids, `1e-3` written out",
          edits={"ex4_make_trainer": MAKE_TRAINER.format(base_lr="learning_rate", head_lr="learning_rate * 10")}),
-    Case("hotdog_wrong_normalize", HOTDOG, 7,
-         "mean and std 0.5 instead of ImageNet's statistics: ex1 fails, and ex2's test transform "
-         "reuses the same normalize; 3 + 4",
+    Case("hotdog_wrong_normalize", HOTDOG, 8,
+         "mean and std 0.5 instead of ImageNet's statistics: ex1 fails; ex2's test transform is right and "
+         "is judged with ImageNet's statistics in place of the reused normalize (no cascade, issue 13; "
+         "was 7); 1 + 3 + 4",
          edits={"ex1_train_augs": TRAIN_AUGS.format(mean="[0.5, 0.5, 0.5]", std="[0.5, 0.5, 0.5]")},
-         feedback=("statistics of ImageNet",)),
+         feedback=("statistics of ImageNet", "fix exercise 1 first")),
     Case("hotdog_lr_swapped", HOTDOG, 6,
          "learning-rate groups swapped (base at 10x, head at 1x): ex4 fails",
          edits={"ex4_make_trainer": MAKE_TRAINER.format(base_lr="learning_rate * 10", head_lr="learning_rate")}),

@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 from torch import nn
 
-from tlcourse.checks.base import fail, require, short_list
+from tlcourse.checks.base import fail, note_earlier, require, short_list
 from tlcourse.strategies import count_params
 
 STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don't transfer")
@@ -17,6 +17,10 @@ SMALL_DATA = 1_000
 #: The source task (ImageNet-1k) has about 1.3 million labelled training images; a target
 #: set of this size or more has no data to gain from it.
 SOURCE_SIZE = 1_000_000
+#: The sections of the Concepts notebook that explain each idea (the messages point there).
+FREEZE = "Exercise 1 (2 points): freeze the base"
+COUNTS = "Exercise 2 (2 points): count what learns"
+RULES = "The rules for this course"
 
 
 # --- freezing and counting ---------------------------------------------------------------
@@ -35,8 +39,7 @@ def check_only_head_trainable(net: nn.Module, head_attr: str = "fc") -> None:
             found=f"all {base_total} base tensors still trainable",
             why="nothing was frozen yet: every layer would learn, which is fine-tuning, not feature "
             "extraction.",
-            hint="for name, param in net.named_parameters(): "
-            "param.requires_grad = name.startswith('fc.')",
+            see=FREEZE,
         )
     require(
         not head_frozen,
@@ -44,15 +47,14 @@ def check_only_head_trainable(net: nn.Module, head_attr: str = "fc") -> None:
         found=f"frozen head tensors: {short_list(head_frozen)}",
         why="a frozen head cannot learn, and then nothing in the network learns. Freezing every "
         "parameter also froze the head that was already in place.",
-        hint=f"afterwards switch the head back on: net.{head_attr}.requires_grad_(True)",
+        see=FREEZE,
     )
     require(
         not base_trainable,
         expected="every tensor of the base frozen",
         found=f"{len(base_trainable)} of {base_total} base tensors still trainable: {short_list(base_trainable)}",
         why="feature extraction keeps all of the base's pretrained weights fixed.",
-        hint="loop over net.named_parameters() and set requires_grad = False for every name "
-        f"that does not start with '{prefix}'",
+        see=FREEZE,
     )
 
 
@@ -68,8 +70,9 @@ def check_counts(net: nn.Module, num_trainable, num_frozen) -> None:
             _is_int(value),
             expected=f"{name} as a plain Python int",
             found=f"{value!r} of type {type(value).__name__}",
-            why="a parameter count is a whole number; sum(p.numel() for p in ...) gives an int.",
-            hint="if you have a tensor, use .item(); do not divide or round",
+            why="a parameter count is a whole number (an int), not a tensor, a float or a rounded "
+            "value.",
+            see=COUNTS,
         )
     tensors = (sum(1 for p in net.parameters() if p.requires_grad),
                sum(1 for p in net.parameters() if not p.requires_grad))
@@ -79,13 +82,14 @@ def check_counts(net: nn.Module, num_trainable, num_frozen) -> None:
             found=f"num_trainable={num_trainable}, num_frozen={num_frozen} (tensors)",
             why="each parameter tensor holds many numbers (a 512 x 5 weight holds 2,560). Counting "
             "the tensors says how many arrays there are, not how many numbers the optimizer trains.",
-            hint="sum(p.numel() for p in net.parameters() if p.requires_grad)",
+            see=COUNTS,
         )
     if (num_trainable, num_frozen) == (frozen, trainable) and trainable != frozen:
         raise fail(
             expected=f"num_trainable={trainable:,}, num_frozen={frozen:,}",
             found=f"num_trainable={num_trainable:,}, num_frozen={num_frozen:,}",
             why="the two counts are swapped: trainable parameters have requires_grad == True.",
+            see=COUNTS,
         )
     total = trainable + frozen
     if total in (num_trainable, num_frozen) and total not in (trainable, frozen):
@@ -95,7 +99,7 @@ def check_counts(net: nn.Module, num_trainable, num_frozen) -> None:
             found=f"{which}={total:,}, every parameter of the network",
             why="count only the parameters whose requires_grad matches: the trainable ones for "
             "num_trainable, the others for num_frozen.",
-            hint="add `if p.requires_grad` (or `if not p.requires_grad`) to the sum",
+            see=COUNTS,
         )
     require(
         num_trainable == trainable,
@@ -103,15 +107,19 @@ def check_counts(net: nn.Module, num_trainable, num_frozen) -> None:
         found=f"num_trainable={num_trainable:,}",
         why="the trainable parameters are those with requires_grad == True; with only the head "
         "trainable that is the head's weights plus its biases.",
-        hint="sum(p.numel() for p in net.parameters() if p.requires_grad)",
+        see=COUNTS,
     )
     require(
         num_frozen == frozen,
         expected=f"num_frozen={frozen:,}",
         found=f"num_frozen={num_frozen:,}",
         why="the frozen parameters are those with requires_grad == False: the whole base.",
-        hint="sum(p.numel() for p in net.parameters() if not p.requires_grad)",
+        see=COUNTS,
     )
+    head = [n for n, _ in net.named_parameters() if n.startswith("fc.")]
+    if head and {n for n, p in net.named_parameters() if p.requires_grad} != set(head):
+        note_earlier("exercise 1", "your counts are right for net as it is, but net is not frozen the "
+                     "way exercise 1 asks (only net.fc trainable)")
 
 
 # --- choosing a strategy -----------------------------------------------------------------
@@ -175,7 +183,7 @@ def check_choose_strategy(fn, cases: Iterable[Case]) -> int:
         expected="choose_strategy, a function",
         found=f"{fn!r} of type {type(fn).__name__}",
         why="the test calls choose_strategy(num_images, domain_similarity, same_input_type).",
-        hint="def choose_strategy(num_images, domain_similarity, same_input_type): ...",
+        see=RULES,
     )
     passed = 0
     for case in cases:
@@ -186,23 +194,25 @@ def check_choose_strategy(fn, cases: Iterable[Case]) -> int:
             error is None,
             expected=f"{label} to return {expected!r}",
             found=f"it raised {error}",
-            why="the function must answer every situation in the rules, without raising.",
-            hint="check the arguments in this order: (num_images, domain_similarity, same_input_type)",
+            why="the function must answer every situation in the rules, without raising; the "
+            "arguments come in the order (num_images, domain_similarity, same_input_type).",
+            see=RULES,
         )
         require(
             isinstance(result, str) and result in STRATEGIES,
             expected=f"one of the four strings {', '.join(repr(s) for s in STRATEGIES)}",
             found=f"{label} returned {result!r}",
             why="the graders compare exact strings; spelling, case and the hyphen in "
-            "'fine-tuning' matter.",
-            hint="copy the strings from the STRATEGIES tuple given above the exercise",
+            "'fine-tuning' matter: the four strings are the ones in STRATEGIES.",
+            see=RULES,
         )
         require(
             result == expected,
             expected=f"{label} -> {expected!r}",
             found=repr(result),
-            why=rule_for(case),
-            hint="check the rules in the order the notebook gives them; the first that applies decides",
+            why=rule_for(case) + " The rules are checked in the order the notebook gives them; the "
+            "first that applies decides.",
+            see=RULES,
         )
         passed += 1
     return passed

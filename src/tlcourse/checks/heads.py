@@ -4,9 +4,15 @@ from __future__ import annotations
 
 from torch import nn, optim
 
-from tlcourse.checks.base import require, short_list
+from tlcourse.checks.base import note_earlier, require, short_list
 
 IMAGENET_CLASSES = 1000
+#: The sections of the FoodVision notebook that explain each idea (the messages point there).
+IN_FEATURES = "Exercise 1 (1 point): how many features reach the head?"
+FREEZE = "Exercise 2 (2 points): freeze the base"
+NEW_LAYER = "Exercise 3 (2 points): build the new head"
+IN_PLACE = "Exercise 4 (2 points): put the new head in place"
+OPTIMIZER = "Exercise 5 (3 points): an optimizer for the head only"
 
 
 def check_in_features(in_features, expected: int = 512) -> None:
@@ -15,16 +21,17 @@ def check_in_features(in_features, expected: int = 512) -> None:
         isinstance(in_features, int) and not isinstance(in_features, bool),
         expected=f"an int ({expected})",
         found=f"{in_features!r} of type {type(in_features).__name__}",
-        why="in_features is a count of features, a plain Python int.",
-        hint="read it from the old head: net.fc.in_features",
+        why="in_features is a count of features, a plain Python int, read from the network itself.",
+        see=IN_FEATURES,
     )
     require(
         in_features != IMAGENET_CLASSES,
         expected=str(expected),
         found=str(in_features),
         why="1000 is the number of ImageNet classes: the OLD head's out_features. "
-        "The new head reads the features the frozen base produces.",
-        hint="net.fc.in_features (not net.fc.out_features)",
+        "The new head reads the features the frozen base produces: what the old head takes in, "
+        "not what it gives out.",
+        see=IN_FEATURES,
     )
     require(
         in_features == expected,
@@ -32,43 +39,44 @@ def check_in_features(in_features, expected: int = 512) -> None:
         found=str(in_features),
         why="ResNet-18's base ends in a 512-channel global average pool, so every image "
         "reaches the head as 512 numbers.",
-        hint="net.fc.in_features",
+        see=IN_FEATURES,
     )
 
 
 def check_linear(layer, in_features: int = 512, num_classes: int = 7,
                  classes: str = "FoodVision-7's 7 classes",
-                 hint: str = "torch.nn.Linear(net.fc.in_features, 7)") -> None:
+                 see: str = NEW_LAYER) -> None:
     """``layer`` must be ``nn.Linear(in_features, num_classes)`` with a bias. ``classes`` names
-    the task's classes in the message, ``hint`` is the line that builds the right layer."""
+    the task's classes in the message, ``see`` the section that explains the head."""
     require(
         isinstance(layer, nn.Linear),
         expected=f"torch.nn.Linear({in_features}, {num_classes})",
         found=f"{type(layer).__name__}: {layer!r}",
         why="the new head is one fully connected layer mapping features to class scores.",
+        see=see,
     )
     found = f"Linear(in_features={layer.in_features}, out_features={layer.out_features})"
     if (layer.in_features, layer.out_features) == (num_classes, in_features):
         require(False, f"Linear({in_features}, {num_classes})", found,
                 "the arguments are swapped: first the input size (features in), then the output size "
-                "(one score per class).")
+                "(one score per class).", see)
     require(
         layer.in_features == in_features,
         expected=f"in_features={in_features}",
         found=found,
         why=(f"the layer receives the base's {in_features}-number feature vector"
              + (", not the 1000 ImageNet scores of the old head." if layer.in_features == IMAGENET_CLASSES else ".")),
-        hint=hint,
+        see=see,
     )
     require(
         layer.out_features == num_classes,
         expected=f"out_features={num_classes}",
         found=found,
         why=f"the head gives one score for each of {classes}.",
-        hint=hint,
+        see=see,
     )
     require(layer.bias is not None, "a layer with a bias (the default)", "bias=False",
-            "the old head had a bias; keep the default bias=True.")
+            "the old head had a bias; keep the default bias=True.", see)
 
 
 def head_parameters(net: nn.Module, head_attr: str = "fc") -> list:
@@ -76,18 +84,24 @@ def head_parameters(net: nn.Module, head_attr: str = "fc") -> list:
     return list(getattr(net, head_attr).parameters())
 
 
+def base_trainable(net: nn.Module, head_attr: str = "fc") -> list[str]:
+    """Names of the trainable parameters outside the head."""
+    prefix = head_attr + "."
+    return [name for name, p in net.named_parameters() if not name.startswith(prefix) and p.requires_grad]
+
+
 def check_base_frozen(net: nn.Module, head_attr: str = "fc") -> None:
     """Every parameter outside the head has ``requires_grad == False``."""
     prefix = head_attr + "."
-    trainable = [name for name, p in net.named_parameters()
-                 if not name.startswith(prefix) and p.requires_grad]
+    trainable = base_trainable(net, head_attr)
     total = sum(1 for name, _ in net.named_parameters() if not name.startswith(prefix))
     require(
         not trainable,
         expected="every parameter of the base frozen (requires_grad == False)",
         found=f"{len(trainable)} of {total} base tensors still trainable: {short_list(trainable)}",
-        why="feature extraction keeps the ImageNet features as they are; only the new head learns.",
-        hint="for param in net.parameters(): param.requires_grad = False",
+        why="feature extraction keeps the ImageNet features as they are; only the new head learns. "
+        "A tensor is frozen when its requires_grad flag is off.",
+        see=FREEZE,
     )
 
 
@@ -99,23 +113,29 @@ def check_head_trainable(net: nn.Module, head_attr: str = "fc") -> None:
         expected=f"the new head net.{head_attr} trainable (requires_grad == True)",
         found=f"frozen head tensors: {short_list(frozen)}",
         why="a frozen head cannot learn, so nothing in the network would learn at all. This happens "
-        "when the freezing loop runs after the new layer was put in place.",
-        hint="freeze first, then assign the new layer (a new nn.Linear is trainable by default)",
+        "when the freezing loop runs after the new layer was put in place; a new layer is "
+        "trainable when it is made.",
+        see=IN_PLACE,
     )
 
 
 def check_head_in_place(net: nn.Module, layer: nn.Module, head_attr: str = "fc") -> None:
-    """``net.<head_attr>`` is ``layer``, trainable, and the base stays frozen."""
+    """``net.<head_attr>`` is ``layer`` and trainable. Whether the base is frozen is exercise 2's
+    job: a base left trainable earns a note that sends the student there, not a failure here
+    (no cascade: a right answer after a wrong one keeps its points)."""
     current = getattr(net, head_attr)
     require(
         current is layer,
         expected=f"net.{head_attr} to be your new_layer",
         found=f"net.{head_attr} = {current!r}",
         why="the network only uses the new head once it replaces the old one.",
-        hint=f"net.{head_attr} = new_layer",
+        see=IN_PLACE,
     )
     check_head_trainable(net, head_attr)
-    check_base_frozen(net, head_attr)
+    trainable = base_trainable(net, head_attr)
+    if trainable:
+        note_earlier("exercise 2", f"{len(trainable)} tensors of the base are still trainable "
+                     f"({short_list(trainable)})")
 
 
 def check_optimizer(optimizer, net: nn.Module, lr: float = 1e-3,
@@ -126,6 +146,7 @@ def check_optimizer(optimizer, net: nn.Module, lr: float = 1e-3,
         expected=f"torch.optim.{kind.__name__}",
         found=type(optimizer).__name__,
         why=f"the exercise asks for {kind.__name__}.",
+        see=OPTIMIZER,
     )
     rates = sorted({group["lr"] for group in optimizer.param_groups})
     require(
@@ -133,6 +154,7 @@ def check_optimizer(optimizer, net: nn.Module, lr: float = 1e-3,
         expected=f"lr={lr:g} for every parameter group",
         found="lr=" + ", ".join(f"{r:g}" for r in rates),
         why="1e-3 is Adam's usual starting rate for a freshly initialised head.",
+        see=OPTIMIZER,
     )
     held = [p for group in optimizer.param_groups for p in group["params"]]
     head = head_parameters(net, head_attr)
@@ -145,7 +167,7 @@ def check_optimizer(optimizer, net: nn.Module, lr: float = 1e-3,
         found=f"{len(held)} tensors, including base tensors: {short_list(extra)}",
         why="the base is frozen, so handing its parameters to the optimizer only costs memory and "
         "time - and the moment someone unfreezes them they would start changing.",
-        hint=f"torch.optim.Adam(net.{head_attr}.parameters(), lr=1e-3)",
+        see=OPTIMIZER,
     )
     missing = [name for name, p in getattr(net, head_attr).named_parameters()
                if id(p) not in {id(q) for q in held}]
@@ -155,11 +177,13 @@ def check_optimizer(optimizer, net: nn.Module, lr: float = 1e-3,
         found=f"missing: {short_list(missing)}" + (
             " (the optimizer may hold the parameters of a layer that is no longer net."
             f"{head_attr})" if len(missing) == len(head) else ""),
-        why="a tensor the optimizer does not hold is never updated.",
-        hint=f"build the optimizer after net.{head_attr} = new_layer, from net.{head_attr}.parameters()",
+        why="a tensor the optimizer does not hold is never updated; an optimizer made before the "
+        "head was replaced holds the old head's tensors.",
+        see=OPTIMIZER,
     )
     require(
         len(held) == len({id(p) for p in held}),
         expected="each tensor once", found="a tensor listed twice",
         why="PyTorch refuses duplicated parameters; one list of the head's parameters is enough.",
+        see=OPTIMIZER,
     )

@@ -17,6 +17,9 @@ from tlcourse.strategies import STRATEGIES, count_params, is_pretrained, set_up
 #: A ResNet's blocks from the head backwards; the stem is conv1 + bn1.
 RESNET_BLOCKS = ("layer4", "layer3", "layer2", "layer1", "stem")
 REQUIRED_KEYS = ("accuracy", "seconds", "trainable_params", "total_params")
+#: The sections of the scratch-vs-pretrained notebook that explain each idea (messages point there).
+BLOCKS = "1. Blocks of a ResNet"
+TABLE = "3. The results table"
 
 
 # --- (a) unfreeze_last_blocks ---------------------------------------------------------------
@@ -58,35 +61,31 @@ def trainable_parts(net: nn.Module) -> str:
     return (", ".join(described) or "nothing") + f" trainable ({count_params(net, trainable=True):,} parameters)"
 
 
-def _diagnose(net: nn.Module, k: int, reused: bool) -> tuple[str, str]:
-    """(why, hint) for a wrong set of trainable parameters."""
+def _diagnose(net: nn.Module, k: int, reused: bool) -> str:
+    """Why a set of trainable parameters is wrong, for the message."""
     names = dict(net.named_parameters())
     on = {n for n, p in names.items() if p.requires_grad}
     head = {n for n in names if part_of(n) == "fc"}
     if not head <= on:
         return ("the new head always learns: it starts random, so a frozen head would never fit "
-                "the food classes.", "unfreeze net.fc after freezing everything else")
+                "the food classes.")
     if reused and on - expected_trainable(net, k):
         return ("the function must first freeze every parameter: called on a network where more "
-                "blocks were trainable before, it left them trainable.",
-                "start with: for p in net.parameters(): p.requires_grad = False")
+                "blocks were trainable before, it left them trainable.")
     if on == set(names) and k < len(RESNET_BLOCKS):
         return ("nothing was frozen: a new network has every parameter trainable, so the function "
-                "has to freeze before it unfreezes the head and the last k blocks.",
-                "for p in net.parameters(): p.requires_grad = False")
+                "has to freeze before it unfreezes the head and the last k blocks.")
     from_input = {n for n in names if part_of(n) in ("fc", *tuple(reversed(RESNET_BLOCKS))[:k])}
     if k and on == from_input:
         return ("you unfroze the first k blocks counted from the input. The last blocks are the "
-                "ones next to the head: layer4 first, then layer3, ... and the stem last.",
-                "blocks = [net.layer4, net.layer3, net.layer2, net.layer1, stem]; unfreeze blocks[:k]")
+                "ones next to the head: layer4 first, then layer3, ... and the stem last.")
     stem_part = {n for n in on if part_of(n) == "stem"}
     if stem_part and {n for n in names if part_of(n) == "stem"} - on:
-        return ("the stem is conv1 and bn1 together; the batch-norm's weight and bias belong to it.",
-                "unfreeze net.conv1 and net.bn1")
+        return "the stem is conv1 and bn1 together; the batch-norm's weight and bias belong to it."
     blocks = ", ".join(RESNET_BLOCKS[:k])
     return (f"k = {k} means: the head fc" + (f" and the last {k} block(s): {blocks}" if k else " alone")
             + " trainable, everything else frozen (blocks from the head backwards: "
-            + ", ".join(RESNET_BLOCKS) + ").", "")
+            + ", ".join(RESNET_BLOCKS) + ").")
 
 
 def check_unfreeze_last_blocks(fn: Callable, ks: Iterable[int] = range(6), depth: int = 18,
@@ -95,7 +94,7 @@ def check_unfreeze_last_blocks(fn: Callable, ks: Iterable[int] = range(6), depth
     plus the last ``k`` blocks. ``reuse=True`` calls it on one network in the given order (so
     it must freeze first); otherwise every ``k`` gets a fresh network."""
     require(callable(fn), "a function unfreeze_last_blocks(net, k)", f"{type(fn).__name__}: {fn!r}",
-            "the exercise asks for a function that the experiments can call with any k.")
+            "the exercise asks for a function that the experiments can call with any k.", BLOCKS)
     shared = resnet_for_checks(depth) if reuse else None
     for k in ks:
         net = shared if reuse else resnet_for_checks(depth)
@@ -103,11 +102,12 @@ def check_unfreeze_last_blocks(fn: Callable, ks: Iterable[int] = range(6), depth
             fn(net, k)
         except Exception as exc:  # noqa: BLE001 - report any failure as a teaching message
             raise fail(f"unfreeze_last_blocks(net, {k}) to run", f"{type(exc).__name__}: {exc}",
-                       f"k can be any number from 0 to {len(RESNET_BLOCKS)} on a ResNet-{depth}.") from None
+                       f"k can be any number from 0 to {len(RESNET_BLOCKS)} on a ResNet-{depth}.",
+                       BLOCKS) from None
         wanted = expected_trainable(net, k)
         on = {n for n, p in net.named_parameters() if p.requires_grad}
         if on != wanted:
-            why, hint = _diagnose(net, k, reuse)
+            why = _diagnose(net, k, reuse)
             expected_net = resnet_for_checks(depth)
             for name, p in expected_net.named_parameters():
                 p.requires_grad = name in wanted
@@ -117,7 +117,7 @@ def check_unfreeze_last_blocks(fn: Callable, ks: Iterable[int] = range(6), depth
             raise fail(f"after unfreeze_last_blocks(net, {k}): {trainable_parts(expected_net)}",
                        trainable_parts(net) + (f"; wrongly trainable: {short_list(extra)}" if extra else "")
                        + (f"; wrongly frozen: {short_list(missing)}" if missing else ""),
-                       why, hint)
+                       why, BLOCKS)
 
 
 # --- (b) the results table --------------------------------------------------------------------
@@ -168,7 +168,7 @@ def check_rows(results, strategies: Sequence[str] = STRATEGIES) -> None:
     """A dict with exactly ``strategies``, each a dict of the four required numbers in range."""
     require(isinstance(results, dict), "a dict: strategy -> {\"accuracy\": ..., ...}",
             f"{type(results).__name__}", "one row per strategy, looked up by its name.",
-            "results = {}; results[strategy] = {...}; return results")
+            TABLE)
     missing = [s for s in strategies if s not in results]
     extra = [s for s in results if s not in strategies]
     require(not missing and not extra, f"exactly the strategies {', '.join(strategies)}",
@@ -176,24 +176,26 @@ def check_rows(results, strategies: Sequence[str] = STRATEGIES) -> None:
             + (f" (missing: {', '.join(missing)})" if missing else "")
             + (f" (not a run: {', '.join(map(str, extra))})" if extra else ""),
             "the table has one row for every run you were given, under the same name.",
-            "loop over runs.items()")
+            TABLE)
     for strategy in strategies:
         row = results[strategy]
         require(isinstance(row, dict), f"results[{strategy!r}] to be a dict", type(row).__name__,
-                "each row maps a column name to a number.")
+                "each row maps a column name to a number.", see=TABLE)
         absent = [k for k in REQUIRED_KEYS if k not in row]
         require(not absent, f"the keys {', '.join(REQUIRED_KEYS)}",
                 f"results[{strategy!r}] has {', '.join(map(str, row)) or 'no keys'}",
-                "these four columns make the table.", f"add {', '.join(absent)}")
+                "these four columns make the table" + (f"; missing: {', '.join(absent)}." if absent else "."),
+                TABLE)
         for key in REQUIRED_KEYS:
             require(_number(row[key]) is not None, f"results[{strategy!r}][{key!r}] to be a number",
-                    f"{type(row[key]).__name__}: {row[key]!r}", "the table is made of plain numbers.",
-                    "a list is one value per epoch; take one value from it" if isinstance(row[key], list) else "")
+                    f"{type(row[key]).__name__}: {row[key]!r}", "the table is made of plain numbers"
+                    + ("; a list holds one value per epoch, the table one value per run." if isinstance(row[key], list) else "."),
+                    TABLE)
         accuracy = _number(row["accuracy"])
         require(0.0 <= accuracy <= 1.0, "an accuracy between 0 and 1", f"{accuracy!r} for {strategy}",
-                "accuracy is the share of test images classified correctly.",
-                "the histories hold accuracies as fractions already; do not multiply by 100")
-        require(_number(row["seconds"]) >= 0, "seconds >= 0", f"{row['seconds']!r}", "a duration.")
+                "accuracy is the share of test images classified correctly; the histories hold it as a "
+                "fraction already, not a percentage.", TABLE)
+        require(_number(row["seconds"]) >= 0, "seconds >= 0", f"{row['seconds']!r}", "a duration.", see=TABLE)
 
 
 def check_consistency(results, strategies: Sequence[str] = STRATEGIES) -> None:
@@ -205,11 +207,11 @@ def check_consistency(results, strategies: Sequence[str] = STRATEGIES) -> None:
         fe, pf, ff, sc = (counts[s] for s in STRATEGIES)
         require(0 < fe < pf < ff, "trainable parameters: feature extraction < partial < full fine-tuning",
                 f"{fe:,.0f} < {pf:,.0f} < {ff:,.0f}?",
-                "each strategy unfreezes more of the same network than the one before.")
+                "each strategy unfreezes more of the same network than the one before.", see=TABLE)
         require(ff == sc == totals["full_finetune"] == totals["scratch"],
                 "full fine-tuning and scratch train every parameter of the network",
                 f"trainable {ff:,.0f} and {sc:,.0f} of {totals['full_finetune']:,.0f} and {totals['scratch']:,.0f}",
-                "scratch and full fine-tuning differ only in where the weights start, not in what trains.")
+                "scratch and full fine-tuning differ only in where the weights start, not in what trains.", see=TABLE)
 
 
 def check_summary(results, runs: dict) -> None:
@@ -225,15 +227,15 @@ def check_summary(results, runs: dict) -> None:
             if math.isclose(accuracy, best, rel_tol=1e-6):
                 why += (" You took the best epoch: choosing an epoch by its test accuracy uses the "
                         "test set for a decision and makes the number optimistic.")
-            raise fail(f"results[{strategy!r}]['accuracy'] = {last:.4f} (history.test_acc[-1])",
-                       f"{accuracy:.4f}", why, "history.test_acc[-1]")
+            raise fail(f"results[{strategy!r}]['accuracy'] = {last:.4f} (the test accuracy after the last epoch)",
+                       f"{accuracy:.4f}", why, TABLE)
         seconds, total = _number(row["seconds"]), sum(history.seconds)
         if not math.isclose(seconds, total, rel_tol=1e-9, abs_tol=1e-9):
             why = "training time is the sum over all epochs of the run."
             if math.isclose(seconds, history.seconds[-1], rel_tol=1e-9):
                 why += " You took the last epoch's time only."
-            raise fail(f"results[{strategy!r}]['seconds'] = {total:.3f} (the sum of history.seconds)",
-                       f"{seconds:.3f}", why, "sum(history.seconds)")
+            raise fail(f"results[{strategy!r}]['seconds'] = {total:.3f} (the time of every epoch together)",
+                       f"{seconds:.3f}", why, TABLE)
         trainable, total_params = count_params(net, trainable=True), count_params(net)
         found = _number(row["trainable_params"])
         if found != trainable:
@@ -242,12 +244,11 @@ def check_summary(results, runs: dict) -> None:
                 why = ("you counted every parameter; frozen ones (requires_grad False) do not learn, "
                        "and the point of the column is how much each strategy trains.")
             elif found == sum(1 for p in net.parameters() if p.requires_grad):
-                why = "you counted tensors; count their elements with p.numel()."
+                why = "you counted tensors; a parameter count counts the numbers inside them."
             raise fail(f"results[{strategy!r}]['trainable_params'] = {trainable:,}", f"{found:,.0f}", why,
-                       "sum(p.numel() for p in net.parameters() if p.requires_grad)")
+                       TABLE)
         require(_number(row["total_params"]) == total_params,
                 f"results[{strategy!r}]['total_params'] = {total_params:,}",
                 f"{_number(row['total_params']):,.0f}",
-                "every parameter of the network, trainable or not.",
-                "sum(p.numel() for p in net.parameters())")
+                "every parameter of the network, trainable or not.", TABLE)
     check_consistency(results, tuple(runs))
