@@ -148,10 +148,15 @@ def test_no_secret_in_its_environment_or_any_visible_process(kernel):
 def test_packages_and_the_course_package_are_read_only(kernel):
     import tlcourse
 
+    assert kernel.value(readable(str(Path(tlcourse.__file__)))) is True
     for folder in (site.getsitepackages()[0], str(Path(tlcourse.__file__).parent)):
-        assert kernel.value(readable(str(Path(tlcourse.__file__)))) is True
-        assert kernel.value(writable(os.path.join(folder, "evil.pth"))) is False
-        assert not Path(folder, "evil.pth").exists()
+        target = Path(folder, f"zz-{SECRET}.pth")
+        try:
+            wrote = kernel.value(writable(str(target)))
+        finally:
+            existed = target.exists()
+            target.unlink(missing_ok=True)  # a failing sandbox must not leave it in the shared venv
+        assert wrote is False and not existed
 
 
 def test_private_tmp_home_and_shm_have_size_caps(kernel):
