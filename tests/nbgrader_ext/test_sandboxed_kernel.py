@@ -251,3 +251,16 @@ def _processes_with(marker: str) -> list[int]:
             except OSError:
                 pass
     return found
+
+
+def test_an_interrupt_stops_a_loop_and_the_kernel_goes_on():
+    # nbgrader interrupts a cell past its timeout; SIGINT cannot reach into the sandbox, messages can.
+    with sandboxed_kernel("/") as k:
+        msg_id = k.kc.execute("while True: pass")
+        time.sleep(2)
+        k.loop.run_until_complete(k.km.interrupt_kernel())
+        while (reply := k.loop.run_until_complete(k.kc._async_get_shell_msg(timeout=30))
+               )["parent_header"].get("msg_id") != msg_id:
+            pass
+        assert reply["content"]["ename"] == "KeyboardInterrupt"
+        assert k.run("print('still here')") == "still here\n"
