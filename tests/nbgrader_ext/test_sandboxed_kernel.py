@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from jupyter_client.kernelspec import KernelSpec
 
-from tests.nbgrader_ext.sandbox_kernels import sandboxed_kernel
+from tests.nbgrader_ext.sandbox_kernels import KernelSession, sandboxed_kernel
 from tlcourse.nbgrader_ext.kernel_cgroup import CGROUP_ROOT, COURSE_GROUP
 from tlcourse.nbgrader_ext.sandbox_support import sandbox_problem
 from tlcourse.nbgrader_ext.sandboxed_kernel import SandboxedKernelManager
@@ -241,18 +241,6 @@ def test_no_cgroup_or_folder_is_left_behind():
     assert set((CGROUP_ROOT / "pids" / COURSE_GROUP).iterdir()) == before
 
 
-def _processes_with(marker: str) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                if marker.encode() in (entry / "cmdline").read_bytes():
-                    found.append(int(entry.name))
-            except OSError:
-                pass
-    return found
-
-
 def test_an_interrupt_stops_a_loop_and_the_kernel_goes_on():
     # nbgrader interrupts a cell past its timeout; SIGINT cannot reach into the sandbox, messages can.
     with sandboxed_kernel("/") as k:
@@ -264,3 +252,39 @@ def test_an_interrupt_stops_a_loop_and_the_kernel_goes_on():
             pass
         assert reply["content"]["ename"] == "KeyboardInterrupt"
         assert k.run("print('still here')") == "still here\n"
+
+
+def test_after_the_kernel_dies_cleanup_kills_what_it_started_and_removes_the_sandbox():
+    # nbclient only calls cleanup_resources() when the kernel is already dead.
+    import asyncio
+
+    marker = f"tlcourse-orphan-{os.getpid()}"
+    loop = asyncio.new_event_loop()
+    km = SandboxedKernelManager()
+    loop.run_until_complete(km.start_kernel(cwd="/"))
+    k = KernelSession(km, loop)
+    k.run("import subprocess, sys\n"
+          f"subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)', '{marker}'],"
+          " start_new_session=True)\nimport time; time.sleep(1)")
+    folder, group = km._sandbox_dir, km._cgroup.paths["pids"]
+    k.kc.execute("import os; os._exit(1)")
+    deadline = time.monotonic() + 30
+    while loop.run_until_complete(km.is_alive()) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    k.kc.stop_channels()
+    loop.run_until_complete(km.cleanup_resources())
+    loop.close()
+    assert not folder.exists() and not group.exists()
+    assert _processes_with(marker) == []
+
+
+def _processes_with(marker: str) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if marker.encode() in (entry / "cmdline").read_bytes():
+                    found.append(int(entry.name))
+            except OSError:
+                pass
+    return found

@@ -130,6 +130,10 @@ class SandboxedKernelManager(LimitedKernelManager):
         await super()._async_cleanup_resources(restart=restart)
         self.remove_sandbox()
 
+    # AsyncKernelManager binds the public name to the base class's coroutine; nbclient calls it
+    # alone when the kernel is already dead (os._exit, the CPU limit).
+    cleanup_resources = _async_cleanup_resources
+
     def remove_sandbox(self) -> None:
         """Kill every process of the sandbox, remove its cgroups and its folder."""
         cgroup = getattr(self, "_cgroup", None)
