@@ -8,7 +8,7 @@ PY          := $(VENV)/bin/python
 STAMP       := $(VENV)/.tlcourse-installed
 PYTEST_ARGS ?=
 
-.PHONY: help install demo test build check-build lab prepare-offline bench clean
+.PHONY: help install demo test build check-build lab prepare-offline bench clean sandbox-tools
 
 help:
 	@echo "make demo             build the release, grade a simulated class with nbgrader, print the scores"
@@ -18,16 +18,24 @@ help:
 	@echo "make prepare-offline  fetch data and weights into data/cache for a classroom without internet"
 	@echo "make bench            measure speed and memory, write BENCHMARKS.md and benchmarks/results.json"
 	@echo "make install          only create/update the virtual environment"
+	@echo "make sandbox-tools    install bubblewrap (the grading sandbox) when root with apt-get"
 
 $(STAMP): pyproject.toml $(CONSTRAINTS) tools/install.py
 	@$(PYTHON) tools/install.py --venv $(VENV) --constraints $(CONSTRAINTS)
 
 install: $(STAMP)
 
-demo: $(STAMP)
+# Grading runs every kernel in a bubblewrap sandbox: install it where we may (root with apt-get).
+sandbox-tools:
+	@command -v bwrap >/dev/null || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null && \
+	  echo "+ apt-get install bubblewrap" && apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq bubblewrap >/dev/null; } || \
+	  echo "bubblewrap is missing: grading will refuse to start (apt-get install bubblewrap)"
+
+demo: $(STAMP) sandbox-tools
 	$(PY) -m autograder.demo
 
-test: $(STAMP)
+test: $(STAMP) sandbox-tools
 	bash tests/quiz/run_ipywidgets7.sh   # the quiz logic with ipywidgets 7.7 (what Colab ships)
 	$(PY) -m pytest $(PYTEST_ARGS)
 

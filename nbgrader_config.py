@@ -69,7 +69,13 @@ _autograde.insert(_autograde.index(SaveAutoGrades) + 1, MarkForManualReview)
 c.Autograde.autograde_preprocessors = _autograde
 c.Validator.preprocessors = _with_grading_execute(_defaults(Validator, "preprocessors"))
 
-# Student code runs in kernels with limits (tlcourse.nbgrader_ext.LimitedKernelManager):
+# Every grading kernel runs in a bubblewrap sandbox (tlcourse.nbgrader_ext.SandboxedKernelManager):
+# no network, its own processes only, user nobody, the course and the grader's HOME out of sight,
+# private HOME, /tmp and /dev/shm, a cgroup capping memory, processes and CPU of the whole sandbox,
+# and nothing left running after. Grading refuses to start where the sandbox cannot run (the message
+# says how to fix it); for trusted submissions only, TLCOURSE_NO_SANDBOX=1 (or
+# c.SandboxedKernelManager.sandbox = False) grades without it, with a warning at every kernel.
+# Inside, kernels keep per-process limits (tlcourse.nbgrader_ext.LimitedKernelManager):
 # a runaway allocation raises MemoryError in that kernel, an interrupt-proof loop is
 # killed after its CPU budget, and the gradebook's address never reaches the kernel.
 # The limits' defaults and the environment variables that change them are in

@@ -1,6 +1,6 @@
 """`make demo`: build the release, simulate a class, grade it with real nbgrader, print the scores.
 
-    python -m autograder.demo [--out build/demo]
+    python -m autograder.demo [--out build/demo] [--no-sandbox]
 
 Steps: a fresh course directory; `nbgrader generate_assignment`; submissions of
 the simulated class (autograder/demo_class.py); `nbgrader autograde`,
@@ -18,6 +18,7 @@ from autograder import demo_class
 from autograder.classroom import grade_course, prepare_course
 from autograder.course import ROOT, assignments
 from autograder.report import failures, score_table
+from autograder.sandbox_flag import REFUSED, add_sandbox_flag, sandbox_ready
 
 DEFAULT_OUT = ROOT / "build" / "demo"
 
@@ -25,7 +26,11 @@ DEFAULT_OUT = ROOT / "build" / "demo"
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT, help="course directory to create (emptied first)")
-    out = parser.parse_args(argv).out.resolve()
+    add_sandbox_flag(parser)
+    args = parser.parse_args(argv)
+    if not sandbox_ready(args.no_sandbox):
+        return REFUSED
+    out = args.out.resolve()
     students = demo_class.CLASS
     start = time.perf_counter()
     print(f"Course directory: {out}")

@@ -1,6 +1,6 @@
 """`make bench`: measure the course on this machine and write the report.
 
-    python -m benchmarks.run [--only features,throughput,notebooks,grading]
+    python -m benchmarks.run [--only features,throughput,notebooks,grading,sandbox]
 
 Writes benchmarks/results.json (sections merged, so one section can be re-run)
 and BENCHMARKS.md. Each ratio is measured within one run, on one machine.
@@ -26,11 +26,12 @@ from torch.utils.data import DataLoader
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "benchmarks" / "results.json"
 REPORT = ROOT / "BENCHMARKS.md"
-SECTIONS = ("features", "throughput", "notebooks", "grading")
+SECTIONS = ("features", "throughput", "notebooks", "grading", "sandbox")
 
 # Budgets (issue: fast on a laptop CPU). Checked here, not in timed tests.
 TARGETS = {"cached_speedup": 20.0, "accuracy_gap_points": 1.0, "parallel_speedup": 1.6,
-           "course_offline_seconds": 20 * 60, "autograde_seconds": 20, "peak_rss_mib": 4096}
+           "course_offline_seconds": 20 * 60, "autograde_seconds": 20, "peak_rss_mib": 4096,
+           "sandbox_overhead_percent": 15.0}
 
 
 def machine() -> dict:
@@ -212,6 +213,41 @@ def bench_grading(num_students: int = 16, jobs: int = 2) -> dict:
     return results
 
 
+# --- grading with and without the kernel sandbox ---------------------------------------------
+
+
+def bench_sandbox() -> dict:
+    """The demo class graded serially twice in one run, each submission once in the sandbox and
+    once without it, the two back to back (which goes first alternates) so that load drifts
+    cancel out."""
+    from autograder.autograde import autograde_one
+    from autograder.classroom import prepare_course
+    from autograder.course import assignments
+    from autograder.demo_class import CLASS
+    from tlcourse.nbgrader_ext.sandbox_support import NO_SANDBOX_VARIABLE
+
+    graded = [a.id for a in assignments() if a.has_content]
+    seconds = {"sandbox": [], "no_sandbox": []}
+    with tempfile.TemporaryDirectory() as tmp:
+        sandboxed = prepare_course(Path(tmp) / "sandbox", CLASS)
+        plain = Path(tmp) / "no-sandbox"
+        shutil.copytree(sandboxed, plain)
+        pairs = [(s.id, a) for s in CLASS for a in graded]
+        for i, (student, assignment) in enumerate(pairs):
+            runs = [("sandbox", sandboxed, {}), ("no_sandbox", plain, {NO_SANDBOX_VARIABLE: "1"})]
+            for mode, course, env in (runs if i % 2 == 0 else runs[::-1]):
+                run = autograde_one(course, assignment, student, timeout=600, env=env)
+                if not run.ok:
+                    raise RuntimeError(f"{student}/{assignment} could not be graded ({mode}): {run}")
+                seconds[mode].append(run.seconds)
+    total = {mode: round(sum(v), 1) for mode, v in seconds.items()}
+    result = {"submissions": len(pairs), "sandbox_seconds": total["sandbox"],
+              "no_sandbox_seconds": total["no_sandbox"],
+              "overhead_percent": round(100 * (total["sandbox"] / total["no_sandbox"] - 1), 1)}
+    print(f"  sandbox: {result}", flush=True)
+    return result
+
+
 # --- report -----------------------------------------------------------------------------------
 
 
@@ -289,6 +325,15 @@ def report(results: dict) -> str:
                     "| assignment | mean | largest |", "|---|---|---|"]
             out += [f"| {a} | {v['mean']} | {v['max']} |" for a, v in per.items()]
             out.append("")
+    if "sandbox" in results:
+        b = results["sandbox"]
+        out += ["## Autograde in the kernel sandbox vs without it", "",
+                f"The demo class ({b['submissions']} submissions), each graded serially by one whole "
+                "`nbgrader autograde --student` command in the sandbox and without it, back to back:", "",
+                "| | total (s) |", "|---|---|",
+                f"| sandbox | {b['sandbox_seconds']} |", f"| no sandbox | {b['no_sandbox_seconds']} |", "",
+                f"Overhead: **{b['overhead_percent']} %** (target under {TARGETS['sandbox_overhead_percent']:g} %: "
+                f"{verdict(b['overhead_percent'] < TARGETS['sandbox_overhead_percent'])}).", ""]
     missing = [name for name in SECTIONS if name not in results]
     if missing:
         out += ["## Not measured yet", "",
@@ -313,7 +358,7 @@ def main(argv: list[str] | None = None) -> int:
     results = json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
     results["machine"] = machine()
     runners = {"features": bench_features, "throughput": bench_throughput,
-               "notebooks": bench_notebooks, "grading": bench_grading}
+               "notebooks": bench_notebooks, "grading": bench_grading, "sandbox": bench_sandbox}
     for name in wanted:
         print(f"- {name}", flush=True)
         results[name] = runners[name]()

@@ -74,3 +74,11 @@ def test_notebooks_start_with_no_cached_features(tmp_path, monkeypatch):
     assert sorted(p.name for p in cold.iterdir()) == ["foodvision7", "pictures.tgz"]
     assert (cold / "foodvision7" / "train").is_dir() and (cold / "pictures.tgz").read_bytes() == b"archive"
     assert (real / "features" / "resnet18-abc.pt").exists(), "the real feature cache must be left alone"
+
+
+@pytest.mark.parametrize("sandbox, plain, verdict", [(110.0, 100.0, "met"), (120.0, 100.0, "**missed**")])
+def test_the_sandbox_overhead_is_checked_against_its_target(sandbox, plain, verdict):
+    results = {"sandbox": {"submissions": 12, "sandbox_seconds": sandbox, "no_sandbox_seconds": plain,
+                           "overhead_percent": round(100 * (sandbox / plain - 1), 1)}}
+    text = bench.report(results)
+    assert f"(target under 15 %: {verdict})" in text

@@ -6,6 +6,7 @@ from nbgrader.utils import determine_grade
 from tests.cells import create_grade_cell, notebook
 from tlcourse.nbgrader_ext.grading_execute import GradingExecute, error_output
 from tlcourse.nbgrader_ext.kernel_limits import LimitedKernelManager
+from tlcourse.nbgrader_ext.sandboxed_kernel import SandboxedKernelManager
 
 
 def run(tmp_path, *cells, **settings):
@@ -25,7 +26,9 @@ def test_an_error_output_scores_a_graded_cell_0():
 
 
 def test_kernels_come_with_limits():
-    assert GradingExecute().kernel_manager_class is LimitedKernelManager
+    # The sandboxed kernels keep LimitedKernelManager's per-process limits inside the sandbox.
+    assert issubclass(GradingExecute().kernel_manager_class, LimitedKernelManager)
+    assert GradingExecute().kernel_manager_class is SandboxedKernelManager
 
 
 def test_output_past_the_cap_is_dropped_with_a_note_and_errors_are_kept(tmp_path):

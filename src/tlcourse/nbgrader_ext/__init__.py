@@ -3,6 +3,10 @@
 - ``colab_setup``: the Colab setup cell of each student notebook (generate_assignment).
 - ``stderr``: a warning on stderr never zeroes a test cell (autograde, validate).
 - ``kernel_limits``: grading kernels under memory, CPU-time and file-size limits, without secrets.
+- ``sandbox_command``: the bubblewrap command line of one kernel's sandbox.
+- ``kernel_cgroup``: a cgroup per kernel: memory, processes and CPU of its whole tree, killed after.
+- ``sandbox_support``: whether the sandbox is on (``TLCOURSE_NO_SANDBOX``) and can run here.
+- ``sandboxed_kernel``: grading kernels in that sandbox, from a fixed command (autograde, validate).
 - ``grading_execute``: execution with those kernels, capped output, dead kernels reported.
 - ``tampering``: graded cells that ran after code rebinding what the tests use score 0;
   after code the scan cannot judge, they are listed for review.
@@ -22,11 +26,13 @@ from tlcourse.nbgrader_ext.manual_review import MarkForManualReview
 from tlcourse.nbgrader_ext.kernel_limits import LimitedKernelManager, limited_command, parse_size
 from tlcourse.nbgrader_ext.reimport_checks import ReimportChecks, checks_and_dependencies
 from tlcourse.nbgrader_ext.restore_cells import RestoreAllTestCells
+from tlcourse.nbgrader_ext.sandboxed_kernel import SandboxedKernelManager
 from tlcourse.nbgrader_ext.stderr import StderrIsNotFailure
 from tlcourse.nbgrader_ext.submission_rows import create_submissions_without_autoflush
 from tlcourse.nbgrader_ext.tampering import FlagTampering, tampering_findings
 
 __all__ = ["SETUP_TAG", "ColabSetup", "FlagTampering", "GradingExecute", "HideHiddenTests",
-           "LimitedKernelManager", "MarkForManualReview", "ReimportChecks", "RestoreAllTestCells", "StderrIsNotFailure",
-           "checks_and_dependencies", "create_submissions_without_autoflush", "error_output", "limited_command", "parse_size",
+           "LimitedKernelManager", "MarkForManualReview", "ReimportChecks", "RestoreAllTestCells",
+           "SandboxedKernelManager", "StderrIsNotFailure", "checks_and_dependencies",
+           "create_submissions_without_autoflush", "error_output", "limited_command", "parse_size",
            "repository_url", "setup_cell_source", "tampering_findings"]

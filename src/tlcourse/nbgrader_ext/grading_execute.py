@@ -7,7 +7,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer
 
-from tlcourse.nbgrader_ext.kernel_limits import LimitedKernelManager
+from tlcourse.nbgrader_ext.sandboxed_kernel import SandboxedKernelManager
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
@@ -19,7 +19,7 @@ def error_output(ename: str, evalue: str) -> NotebookNode:
 class GradingExecute(Execute):
     """nbgrader's Execute with limited kernels, a cap on output and a report of a dead kernel.
 
-    - Kernels come from ``LimitedKernelManager``.
+    - Kernels come from ``SandboxedKernelManager`` (a sandbox each, with limits).
     - A cell's outputs stop being recorded after ``max_output_bytes`` (a note says so);
       error outputs are always kept, so a failing cell still fails.
     - When the kernel dies (``os._exit``, a crash, the CPU limit), the cell it died in
@@ -38,7 +38,7 @@ class GradingExecute(Execute):
     }).tag(config=True)
 
     def __init__(self, **kw):
-        kw.setdefault("kernel_manager_class", LimitedKernelManager)
+        kw.setdefault("kernel_manager_class", SandboxedKernelManager)
         super().__init__(**kw)
 
     def preprocess(self, nb, resources=None, km=None):
