@@ -13,7 +13,8 @@ from nbgrader.validator import Validator
 
 from tlcourse.gradebook import gradebook_url
 from tlcourse.nbgrader_ext import (ColabSetup, FlagTampering, GradingExecute, HideHiddenTests,
-                                  ReimportChecks, RestoreAllTestCells, StderrIsNotFailure)
+                                  KeepOnlyNotebooks, ReimportChecks, RestoreAllTestCells,
+                                  StderrIsNotFailure)
 
 c = get_config()  # noqa: F821 - provided by nbgrader's config loader
 
@@ -57,7 +58,11 @@ def _with_grading_execute(preprocessors):
 
 # Hidden tests import the checks, and the course modules the checks import, anew: a student
 # who rebound a check or one of its helpers in the kernel cannot pass them that way.
-c.Autograde.autograde_preprocessors = [ReimportChecks] + _with_grading_execute(
+# Before that, the folder the kernel runs in (first on its sys.path) is emptied of every file
+# but the notebooks: a `tlcourse/` folder shadowing the checks, a sitecustomize.py, a .pth
+# file or an IPython profile shipped with the submission is never importable
+# (autograder.intake lists them in the grading report).
+c.Autograde.autograde_preprocessors = [KeepOnlyNotebooks, ReimportChecks] + _with_grading_execute(
     _defaults(Autograde, "autograde_preprocessors"))
 c.Validator.preprocessors = _with_grading_execute(_defaults(Validator, "preprocessors"))
 
