@@ -71,9 +71,13 @@ c.Validator.preprocessors = _with_grading_execute(_defaults(Validator, "preproce
 # killed after its CPU budget, and the gradebook's address never reaches the kernel.
 # The limits' defaults and the environment variables that change them are in
 # tlcourse/nbgrader_ext/kernel_limits.py (or set c.LimitedKernelManager.memory = ... here).
-# A cell's recorded output stops after 1 MB (errors are always kept); nbgrader's own
+# Recorded output stops after 1 MB per cell and 5 MB per notebook, whatever carries it
+# (prints, displays, display updates, results, widgets), with a note in the cell; an error
+# is always kept, its name, message and traceback cut to 20 kB each. nbgrader's own
 # LimitOutput then keeps at most 1000 lines.
 c.GradingExecute.max_output_bytes = 1_000_000
+c.GradingExecute.max_notebook_output_bytes = 5_000_000
+c.GradingExecute.max_error_bytes = 20_000
 # A deleted test cell is put back from the gradebook and run, instead of silently
 # losing its points - also when the cells around it are gone (metadata stripped, another
 # notebook submitted under this name), where nbgrader's own version stops with a KeyError.
