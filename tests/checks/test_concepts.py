@@ -176,3 +176,39 @@ def test_no_shared_features_names_rule_2():
         return solution(num_images, "low" if domain_similarity == "none" else domain_similarity, same_input_type)
     with pytest.raises(CheckFailed, match=r"rule 2: domain_similarity='none'"):
         check_choose_strategy(none_is_low, ALL_CASES)
+
+
+# --- answers compared by value, not by the object's own __eq__ -----------------------------
+
+def test_a_string_subclass_equal_to_everything_does_not_pass():
+    from tests.checks.test_base import AlwaysEqualStr
+
+    with pytest.raises(CheckFailed, match="one of the four strings"):
+        check_choose_strategy(lambda *args: AlwaysEqualStr("anything"), EXAMPLE_CASES)
+    with pytest.raises(CheckFailed, match="->"):
+        check_choose_strategy(lambda *args: AlwaysEqualStr("don't transfer"), EXAMPLE_CASES)
+
+
+def test_numpy_strings_and_honest_str_subclasses_with_the_right_answer_pass():
+    import numpy as np
+
+    class Label(str):
+        pass
+
+    assert check_choose_strategy(lambda *a: np.str_(reference_strategy(*a)), ALL_CASES) == len(ALL_CASES)
+    assert check_choose_strategy(lambda *a: Label(reference_strategy(*a)), ALL_CASES) == len(ALL_CASES)
+
+
+def test_an_int_subclass_equal_to_everything_does_not_pass(net):
+    from tests.checks.test_base import AlwaysEqualInt
+
+    freeze_base(net)
+    with pytest.raises(CheckFailed, match="num_trainable=2,565"):
+        check_counts(net, AlwaysEqualInt(0), AlwaysEqualInt(0))
+
+
+def test_numpy_integers_with_the_right_counts_pass(net):
+    import numpy as np
+
+    freeze_base(net)
+    check_counts(net, np.int64(2565), np.int64(11_176_512))

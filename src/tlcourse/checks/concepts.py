@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 from torch import nn
 
-from tlcourse.checks.base import fail, require, short_list
+from tlcourse.checks.base import fail, plain_int, plain_str, require, short_list
 from tlcourse.strategies import count_params
 
 STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don't transfer")
@@ -57,7 +57,7 @@ def check_only_head_trainable(net: nn.Module, head_attr: str = "fc") -> None:
 
 
 def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return plain_int(value) is not None
 
 
 def check_counts(net: nn.Module, num_trainable, num_frozen) -> None:
@@ -71,6 +71,7 @@ def check_counts(net: nn.Module, num_trainable, num_frozen) -> None:
             why="a parameter count is a whole number; sum(p.numel() for p in ...) gives an int.",
             hint="if you have a tensor, use .item(); do not divide or round",
         )
+    num_trainable, num_frozen = plain_int(num_trainable), plain_int(num_frozen)  # compare values only
     tensors = (sum(1 for p in net.parameters() if p.requires_grad),
                sum(1 for p in net.parameters() if not p.requires_grad))
     if (num_trainable, num_frozen) == tensors and tensors != (trainable, frozen):
@@ -189,8 +190,9 @@ def check_choose_strategy(fn, cases: Iterable[Case]) -> int:
             why="the function must answer every situation in the rules, without raising.",
             hint="check the arguments in this order: (num_images, domain_similarity, same_input_type)",
         )
+        answer = plain_str(result)  # compare the characters, not the object's own __eq__
         require(
-            isinstance(result, str) and result in STRATEGIES,
+            answer in STRATEGIES,
             expected=f"one of the four strings {', '.join(repr(s) for s in STRATEGIES)}",
             found=f"{label} returned {result!r}",
             why="the graders compare exact strings; spelling, case and the hyphen in "
@@ -198,7 +200,7 @@ def check_choose_strategy(fn, cases: Iterable[Case]) -> int:
             hint="copy the strings from the STRATEGIES tuple given above the exercise",
         )
         require(
-            result == expected,
+            answer == expected,
             expected=f"{label} -> {expected!r}",
             found=repr(result),
             why=rule_for(case),

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn, optim
 
-from tlcourse.checks.base import require, short_list
+from tlcourse.checks.base import plain_float, plain_int, require, short_list
 
 IMAGENET_CLASSES = 1000
 
@@ -12,12 +12,13 @@ IMAGENET_CLASSES = 1000
 def check_in_features(in_features, expected: int = 512) -> None:
     """The new head's input size must equal the base's output size."""
     require(
-        isinstance(in_features, int) and not isinstance(in_features, bool),
+        plain_int(in_features) is not None,
         expected=f"an int ({expected})",
         found=f"{in_features!r} of type {type(in_features).__name__}",
         why="in_features is a count of features, a plain Python int.",
         hint="read it from the old head: net.fc.in_features",
     )
+    in_features = plain_int(in_features)  # compare the value, not the object's own __eq__
     require(
         in_features != IMAGENET_CLASSES,
         expected=str(expected),
@@ -127,7 +128,8 @@ def check_optimizer(optimizer, net: nn.Module, lr: float = 1e-3,
         found=type(optimizer).__name__,
         why=f"the exercise asks for {kind.__name__}.",
     )
-    rates = sorted({group["lr"] for group in optimizer.param_groups})
+    # plain copies: a float subclass whose __eq__ always says True is compared by its value
+    rates = sorted({_rate(group["lr"]) for group in optimizer.param_groups})
     require(
         rates == [lr],
         expected=f"lr={lr:g} for every parameter group",
@@ -163,3 +165,11 @@ def check_optimizer(optimizer, net: nn.Module, lr: float = 1e-3,
         expected="each tensor once", found="a tensor listed twice",
         why="PyTorch refuses duplicated parameters; one list of the head's parameters is enough.",
     )
+
+
+def _rate(value) -> float:
+    """A learning rate as a plain float (a 1-element tensor too); NaN when it is no number."""
+    if hasattr(value, "numel") and value.numel() == 1:
+        value = value.item()
+    rate = plain_float(value)
+    return float("nan") if rate is None else rate
