@@ -11,6 +11,7 @@ from autograder.course import course_id
 from autograder.intake import extra_files
 from autograder.report import summary
 from autograder.submissions import Student
+from tests.cells import source_solution
 
 CONCEPTS = "01_concepts"
 
@@ -29,14 +30,7 @@ SHIPPED = {
         "EXAMPLE_CASES = []\n"
         "def __getattr__(name):\n"
         "    return lambda *args, **kwargs: None\n"),
-    "helper.py": (
-        "def choose_strategy(num_images, domain_similarity, same_input_type):\n"
-        "    if not same_input_type or domain_similarity == 'none' or num_images >= 1_000_000:\n"
-        "        return \"don't transfer\"\n"
-        "    small = num_images < 1_000\n"
-        "    if domain_similarity == 'high':\n"
-        "        return 'feature extraction' if small else 'partial fine-tuning'\n"
-        "    return 'partial fine-tuning' if small else 'full fine-tuning'\n"),
+    "helper.py": source_solution("01_concepts", "ex3_choose_strategy"),
     "sitecustomize.py": "print('sitecustomize of the student ran')\n",
     ".ipython/profile_default/startup/00.py": "print('startup file of the student ran')\n",
 }

@@ -7,36 +7,13 @@ import torch
 from tlcourse.checks.base import plain_float, plain_int, plain_str
 
 
-class AlwaysEqualStr(str):
-    """A string answer that claims to equal anything."""
-
-    def __eq__(self, other):
-        return True
-
-    def __ne__(self, other):
-        return False
-
-    __hash__ = str.__hash__
+def always_equal(base: type) -> type:
+    """A subclass of ``base`` whose instances claim to equal anything (hashing as ``base``)."""
+    return type(f"AlwaysEqual{base.__name__.title()}", (base,), {
+        "__eq__": lambda self, other: True, "__ne__": lambda self, other: False, "__hash__": base.__hash__})
 
 
-class AlwaysEqualInt(int):
-    def __eq__(self, other):
-        return True
-
-    def __ne__(self, other):
-        return False
-
-    __hash__ = int.__hash__
-
-
-class AlwaysEqualFloat(float):
-    def __eq__(self, other):
-        return True
-
-    def __ne__(self, other):
-        return False
-
-    __hash__ = float.__hash__
+AlwaysEqualStr, AlwaysEqualInt, AlwaysEqualFloat = always_equal(str), always_equal(int), always_equal(float)
 
 
 class LyingInt(np.int64):

@@ -13,7 +13,7 @@ from autograder.classroom import prepare_course
 from autograder.course import course_id
 from autograder.submissions import Student
 
-from tests.cells import create_grade_cell, notebook
+from tests.cells import create_grade_cell, notebook, source_solution
 from tlcourse.gradebook import gradebook_url
 from tlcourse.nbgrader_ext.grading_execute import GradingExecute, error_output
 from tlcourse.nbgrader_ext.kernel_limits import LimitedKernelManager
@@ -103,29 +103,19 @@ def test_an_update_counts_once_for_every_output_it_rewrites(tmp_path):
 
 
 CONCEPT_ANSWERS = {  # the solutions, each followed by floods of output
-    "ex1_freeze": ("for name, param in net.named_parameters():\n"
-                   "    param.requires_grad = name.startswith('fc.')\n"
-                   f"{FLOODS['stream']}\n{FLOODS['display_data']}"),
-    "ex2_counts": ("num_trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
-                   "num_frozen = sum(p.numel() for p in net.parameters() if not p.requires_grad)\n"
-                   f"{FLOODS['update_display_data']}\n{FLOODS['execute_result']}"),
-    "ex3_choose_strategy": (
-        "def choose_strategy(num_images, domain_similarity, same_input_type):\n"
-        "    if not same_input_type or domain_similarity == 'none' or num_images >= 1_000_000:\n"
-        "        return \"don't transfer\"\n"
-        "    small = num_images < 1_000\n"
-        "    if domain_similarity == 'high':\n"
-        "        return 'feature extraction' if small else 'partial fine-tuning'\n"
-        "    return 'partial fine-tuning' if small else 'full fine-tuning'\n"
-        f"{FLOODS['error']}"),
+    "ex1_freeze": f"{FLOODS['stream']}\n{FLOODS['display_data']}",
+    "ex2_counts": f"{FLOODS['update_display_data']}\n{FLOODS['execute_result']}",
+    "ex3_choose_strategy": FLOODS["error"],
 }
 
 
 @pytest.mark.slow
 def test_nbgrader_records_a_flooding_notebook_under_the_cap_and_grades_it_like_the_reference(tmp_path):
     concepts = "01_concepts"
+    answers = {grade_id: source_solution(concepts, grade_id) + "\n" + flood
+               for grade_id, flood in CONCEPT_ANSWERS.items()}
     course = prepare_course(tmp_path / "course", [Student("reference"),
-                                                  Student("flood", edits={concepts: CONCEPT_ANSWERS})])
+                                                  Student("flood", edits={concepts: answers})])
     cap = "--GradingExecute.max_notebook_output_bytes=1500000"
     runs = [autograde_one(course, concepts, student, cap) for student in ("reference", "flood")]
     assert all(run.ok for run in runs), [run.reason for run in runs]
