@@ -31,7 +31,12 @@ KILL_ROUNDS_SECONDS = 10.0
 
 
 def become_subreaper() -> None:
-    """Orphaned descendants of this process are reparented to it, not to init (Linux)."""
+    """Orphaned descendants of this process are reparented to it, not to init (Linux only:
+    elsewhere only the command's process group is killed, and a warning says so)."""
+    if not sys.platform.startswith("linux"):
+        print("supervise: not Linux, so processes that leave the command's process group "
+              "may outlive it", file=sys.stderr, flush=True)
+        return
     libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed: the supervisor "
@@ -41,7 +46,7 @@ def become_subreaper() -> None:
 def parents() -> dict[int, int]:
     """Every process's parent, read from /proc: {pid: ppid}."""
     found = {}
-    for name in os.listdir("/proc"):
+    for name in (os.listdir("/proc") if os.path.isdir("/proc") else []):
         if name.isdigit():
             try:
                 with open(f"/proc/{name}/stat", "rb") as handle:
