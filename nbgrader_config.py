@@ -13,7 +13,8 @@ from nbgrader.validator import Validator
 
 from tlcourse.gradebook import gradebook_url
 from tlcourse.nbgrader_ext import (ColabSetup, FlagTampering, GradingExecute, HideHiddenTests,
-                                  MarkForManualReview, ReimportChecks, RestoreAllTestCells, StderrIsNotFailure,
+                                  KeepOnlyNotebooks, MarkForManualReview, ReimportChecks,
+                                  RestoreAllTestCells, StderrIsNotFailure,
                                   create_submissions_without_autoflush)
 
 c = get_config()  # noqa: F821 - provided by nbgrader's config loader
@@ -61,7 +62,12 @@ def _with_grading_execute(preprocessors):
 
 # Hidden tests import the checks, and the course modules the checks import, anew: a student
 # who rebound a check or one of its helpers in the kernel cannot pass them that way.
-_autograde = [ReimportChecks] + _with_grading_execute(_defaults(Autograde, "autograde_preprocessors"))
+# Before that, the folder the kernel runs in (first on its sys.path) is emptied of every file
+# but the notebooks: a `tlcourse/` folder shadowing the checks, a sitecustomize.py, a .pth
+# file or an IPython profile shipped with the submission is never importable
+# (autograder.intake lists them in the grading report).
+_autograde = [KeepOnlyNotebooks, ReimportChecks] + _with_grading_execute(
+    _defaults(Autograde, "autograde_preprocessors"))
 # Graded cells that ran after code the tampering scan cannot judge (exec, ctypes, ...) keep
 # their points and get nbgrader's needs_manual_grade, right after nbgrader saved the grades:
 # formgrader lists them for the instructor.
@@ -80,9 +86,13 @@ c.Validator.preprocessors = _with_grading_execute(_defaults(Validator, "preproce
 # killed after its CPU budget, and the gradebook's address never reaches the kernel.
 # The limits' defaults and the environment variables that change them are in
 # tlcourse/nbgrader_ext/kernel_limits.py (or set c.LimitedKernelManager.memory = ... here).
-# A cell's recorded output stops after 1 MB (errors are always kept); nbgrader's own
+# Recorded output stops after 1 MB per cell and 5 MB per notebook, whatever carries it
+# (prints, displays, display updates, results, widgets), with a note in the cell; an error
+# is always kept, its name, message and traceback cut to 20 kB each. nbgrader's own
 # LimitOutput then keeps at most 1000 lines.
 c.GradingExecute.max_output_bytes = 1_000_000
+c.GradingExecute.max_notebook_output_bytes = 5_000_000
+c.GradingExecute.max_error_bytes = 20_000
 # A deleted test cell is put back from the gradebook and run, instead of silently
 # losing its points - also when the cells around it are gone (metadata stripped, another
 # notebook submitted under this name), where nbgrader's own version stops with a KeyError.

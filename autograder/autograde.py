@@ -19,7 +19,9 @@ from typing import Callable, TextIO
 
 from tqdm.auto import tqdm
 
+from autograder.course import Assignment
 from autograder.gradebook_records import record_empty_submission
+from autograder.intake import extra_files
 from autograder.nbgrader_cli import nbgrader
 
 
@@ -32,6 +34,7 @@ class GradingRun:
     ok: bool
     seconds: float
     reason: str = ""
+    extra_files: tuple[str, ...] = ()  # submitted files grading left out (autograder.intake)
 
 
 def failure_reason(output: str) -> str:
@@ -50,14 +53,18 @@ def autograde_one(course_dir: Path, assignment: str, student: str, *extra_args: 
     """``nbgrader autograde ASSIGNMENT --student STUDENT``; a failure is reported, not raised.
 
     ``timeout`` bounds the whole submission (nbgrader and its kernel are killed after it).
+    Files of the submission other than the assignment's notebooks, which nbgrader does not
+    copy into autograded/, are named in the run's ``extra_files``.
     """
     start = time.perf_counter()
+    notebooks = [p.name for p in Assignment(assignment, "", Path(course_dir)).notebooks]
+    extra = tuple(extra_files(Path(course_dir) / "submitted" / student / assignment, notebooks))
     try:
         proc = nbgrader(course_dir, "autograde", assignment, f"--student={student}", "--force",
                         *extra_args, check=False, timeout=timeout, env=env)
     except subprocess.TimeoutExpired:
         return GradingRun(student, assignment, False, time.perf_counter() - start,
-                          f"grading took longer than {timeout:g} s and was stopped")
+                          f"grading took longer than {timeout:g} s and was stopped", extra)
     seconds = time.perf_counter() - start
     output = proc.stdout + proc.stderr
     if "No notebooks were matched" in output or "No notebooks found" in output:
@@ -65,9 +72,17 @@ def autograde_one(course_dir: Path, assignment: str, student: str, *extra_args: 
         # student at all. Record the empty submission so every notebook scores 0.
         record_empty_submission(course_dir, assignment, student)
         return GradingRun(student, assignment, False, seconds,
-                          f"no notebook of {assignment} in the submission: recorded as 0 points")
+                          f"no notebook of {assignment} in the submission: recorded as 0 points", extra)
     failed = proc.returncode != 0 or "There was an error processing assignment" in output
-    return GradingRun(student, assignment, not failed, seconds, failure_reason(output) if failed else "")
+    return GradingRun(student, assignment, not failed, seconds, failure_reason(output) if failed else "",
+                      extra)
+
+
+def extra_files_note(run: GradingRun, shown: int = 5) -> str:
+    """What the report says about files submitted besides the notebooks (not graded, not run)."""
+    names = ", ".join(run.extra_files[:shown])
+    more = f" and {len(run.extra_files) - shown} more" if len(run.extra_files) > shown else ""
+    return f"{len(run.extra_files)} extra file(s) left out of grading: {names}{more}"
 
 
 def worker_env(jobs: int) -> dict[str, str]:
@@ -79,6 +94,8 @@ def worker_env(jobs: int) -> dict[str, str]:
 def run_line(done: int, total: int, run: GradingRun) -> str:
     """One submission's progress line: how far, who, which assignment, how long, how it went."""
     status = "ok" if run.ok else f"FAILED: {run.reason}"
+    if run.extra_files:
+        status += f"  ({extra_files_note(run)})"
     count = f"[{done:>{len(str(total))}}/{total}]"
     return f"  {count} {run.student:<14} {run.assignment:<26} {run.seconds:6.1f} s  {status}"
 

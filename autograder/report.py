@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from autograder.autograde import GradingRun
+from autograder.autograde import GradingRun, extra_files_note
 
 
 def read_grades(csv_path: Path) -> dict[tuple[str, str], tuple[float, float]]:
@@ -35,10 +35,19 @@ def failures(runs: list[GradingRun]) -> list[str]:
     return [f"  {r.student} / {r.assignment}: {r.reason}" for r in runs if not r.ok]
 
 
+def with_extra_files(runs: list[GradingRun]) -> list[str]:
+    """One line per submission that shipped files besides its notebooks: who, which assignment, what."""
+    return [f"  {r.student} / {r.assignment}: {extra_files_note(r, shown=20)}" for r in runs if r.extra_files]
+
+
 def summary(runs: list[GradingRun], wall: float) -> str:
-    """How many submissions, how long, how many failed, and why each failed."""
+    """How many submissions, how long, how many failed and why; which shipped extra files."""
     failed = failures(runs)
+    extra = with_extra_files(runs)
     head = (f"{len(runs)} submissions in {wall:.1f} s "
             f"({sum(r.seconds for r in runs) / max(len(runs), 1):.1f} s each on average), "
             f"{len(failed)} failed")
-    return "\n".join([head, *failed])
+    lines = [head, *failed]
+    if extra:
+        lines += [f"{len(extra)} submission(s) with files besides the notebooks (not copied, not run):", *extra]
+    return "\n".join(lines)

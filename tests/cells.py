@@ -29,3 +29,14 @@ def error(ename: str = "AssertionError", evalue: str = "wrong"):
 
 def notebook(*cells):
     return new_notebook(cells=list(cells))
+
+
+def source_solution(assignment: str, grade_id: str) -> str:
+    """The instructor's solution of one answer cell, as a student who solved it would leave it."""
+    import nbformat
+
+    from autograder.course import Assignment
+    from autograder.submissions import answer_cells, solution_code
+
+    [path] = Assignment(assignment, "").notebooks
+    return solution_code(answer_cells(nbformat.read(path, as_version=4))[grade_id].source)

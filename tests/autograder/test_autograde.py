@@ -6,13 +6,15 @@ import shutil
 import pytest
 from nbgrader.api import Gradebook
 
-from autograder.autograde import GradingRun, autograde_class, run_line
+from autograder.autograde import GradingRun, autograde_class, autograde_one, run_line
 from autograder.classroom import prepare_course
 from autograder.course import course_id
 from autograder.demo_class import CLASS
 from autograder.submissions import Student
+from tests.autograder.test_supervise import alive, daemon_code
 
 FOOD = "02_foodvision_head"
+CONCEPTS = "01_concepts"
 
 STUDENTS = CLASS + [
     Student("all_params", edits={FOOD: {"ex5_optimizer": "optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)"}}),
@@ -92,3 +94,23 @@ def test_each_finished_submission_gets_an_aligned_line_with_its_time_and_status(
 def test_jobs_must_be_at_least_one(tmp_path):
     with pytest.raises(ValueError, match="at least 1"):
         autograde_class(tmp_path, [("a", "01_concepts")], jobs=0)
+
+
+@pytest.mark.slow
+def test_a_double_forked_sleeper_neither_delays_grading_nor_survives_it(tmp_path):
+    # The sleeper holds the kernel's stdout/stderr, which nbgrader's were: grading used to wait
+    # for it, and it outlived the submission's timeout.
+    markers = {name: tmp_path / f"{name}.marker" for name in ("daemon", "daemon_stuck")}
+    students = [Student("daemon", edits={CONCEPTS: {"ex1_freeze": daemon_code(markers["daemon"], 300)}}),
+                Student("daemon_stuck", edits={CONCEPTS: {
+                    "ex1_freeze": daemon_code(markers["daemon_stuck"], 300) + "while True:\n    pass\n"}})]
+    course = prepare_course(tmp_path / "course", students)
+    finished = autograde_one(course, CONCEPTS, "daemon", timeout=240)
+    assert finished.ok, finished.reason
+    assert finished.seconds < 150, f"grading waited {finished.seconds:.0f} s for the sleeper"
+    stuck = autograde_one(course, CONCEPTS, "daemon_stuck", timeout=60)
+    assert not stuck.ok and "longer than 60 s" in stuck.reason
+    assert stuck.seconds < 60 + 8, stuck.seconds
+    for marker in markers.values():
+        pid = int(marker.read_text())
+        assert not alive(pid), f"the sleeper of {marker.stem} survived grading"

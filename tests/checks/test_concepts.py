@@ -184,3 +184,39 @@ def test_counts_of_a_wrongly_frozen_net_pass_and_send_to_exercise_1(net, capsys)
     assert "fix exercise 1 first" in capsys.readouterr().out
     with pytest.raises(CheckFailed):
         check_counts(net, 2_565, 11_176_512)  # the counts of another network than net
+
+
+# --- answers compared by value, not by the object's own __eq__ -----------------------------
+
+def test_a_string_subclass_equal_to_everything_does_not_pass():
+    from tests.checks.test_base import AlwaysEqualStr
+
+    with pytest.raises(CheckFailed, match="one of the four strings"):
+        check_choose_strategy(lambda *args: AlwaysEqualStr("anything"), EXAMPLE_CASES)
+    with pytest.raises(CheckFailed, match="->"):
+        check_choose_strategy(lambda *args: AlwaysEqualStr("don't transfer"), EXAMPLE_CASES)
+
+
+def test_numpy_strings_and_honest_str_subclasses_with_the_right_answer_pass():
+    import numpy as np
+
+    class Label(str):
+        pass
+
+    assert check_choose_strategy(lambda *a: np.str_(reference_strategy(*a)), ALL_CASES) == len(ALL_CASES)
+    assert check_choose_strategy(lambda *a: Label(reference_strategy(*a)), ALL_CASES) == len(ALL_CASES)
+
+
+def test_an_int_subclass_equal_to_everything_does_not_pass(net):
+    from tests.checks.test_base import AlwaysEqualInt
+
+    freeze_base(net)
+    with pytest.raises(CheckFailed, match="num_trainable=2,565"):
+        check_counts(net, AlwaysEqualInt(0), AlwaysEqualInt(0))
+
+
+def test_numpy_integers_with_the_right_counts_pass(net):
+    import numpy as np
+
+    freeze_base(net)
+    check_counts(net, np.int64(2565), np.int64(11_176_512))

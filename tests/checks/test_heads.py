@@ -108,3 +108,24 @@ def test_head_in_place_on_a_trainable_base_passes_and_sends_to_exercise_2(net, c
     net.fc = nn.Linear(512, 7)  # exercise 2 skipped: the base is still trainable
     check_head_in_place(net, net.fc)
     assert "fix exercise 2 first" in capsys.readouterr().out
+
+
+def test_in_features_compares_the_value_not_the_objects_eq():
+    import numpy as np
+
+    from tests.checks.test_base import AlwaysEqualInt
+
+    with pytest.raises(CheckFailed, match="512"):
+        check_in_features(AlwaysEqualInt(7))
+    check_in_features(np.int64(512))
+
+
+def test_optimizer_rate_compares_the_value_not_the_objects_eq(net):
+    import numpy as np
+
+    from tests.checks.test_base import AlwaysEqualFloat
+
+    frozen_with_head(net)
+    with pytest.raises(CheckFailed, match="lr=0.5"):
+        check_optimizer(torch.optim.Adam(net.fc.parameters(), lr=AlwaysEqualFloat(0.5)), net)
+    check_optimizer(torch.optim.Adam(net.fc.parameters(), lr=np.float64(1e-3)), net)

@@ -203,6 +203,19 @@ def choose_strategy(num_images, domain_similarity, same_input_type):
     return "partial fine-tuning" if small else "full fine-tuning"
 '''
 
+
+def always_equal_class(name: str, base: str) -> str:
+    """Source of a ``base`` subclass whose instances claim to equal anything."""
+    return (f"class {name}({base}):\n    def __eq__(self, other):\n        return True\n\n"
+            f"    def __ne__(self, other):\n        return False\n\n    __hash__ = {base}.__hash__\n\n\n")
+
+
+# Answers that claim to equal anything: the checks compare plain copies (tlcourse.checks.base).
+ALWAYS_EQUAL_STRATEGY = always_equal_class("Answer", "str") + (
+    "def choose_strategy(num_images, domain_similarity, same_input_type):\n"
+    "    return Answer('feature extraction')\n")
+ALWAYS_EQUAL_COUNTS = always_equal_class("Count", "int") + "num_trainable, num_frozen = Count(0), Count(0)\n"
+
 CONCEPTS_CASES = [
     Case("concepts_reference", CONCEPTS, 10, "the instructor's solutions"),
     Case("concepts_module_api", CONCEPTS, 10, "freeze the whole module, then unfreeze the head; counts "
@@ -229,6 +242,17 @@ CONCEPTS_CASES = [
                 "num_frozen = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
                 "num_trainable = sum(p.numel() for p in net.parameters() if not p.requires_grad)"},
          feedback=("TamperingSuspected", "cc.check_counts")),
+    Case("concepts_always_equal_str", CONCEPTS, 4, "choose_strategy returns a str subclass whose __eq__ "
+         "is always true: the checks and hidden tests compare its characters, so both ex3 tests fail (6 points)",
+         edits={"ex3_choose_strategy": ALWAYS_EQUAL_STRATEGY}),
+    Case("concepts_always_equal_int", CONCEPTS, 8, "both counts are an int subclass whose __eq__ is always "
+         "true (value 0): compared by value, ex2 fails (2 points)",
+         edits={"ex2_counts": ALWAYS_EQUAL_COUNTS}),
+    Case("concepts_numpy_counts", CONCEPTS, 10, "the counts as numpy.int64 with the right values: an "
+         "honest answer, full marks",
+         edits={"ex2_counts": "import numpy as np\n"
+                "num_trainable = np.int64(sum(p.numel() for p in net.parameters() if p.requires_grad))\n"
+                "num_frozen = np.int64(sum(p.numel() for p in net.parameters() if not p.requires_grad))"}),
     Case("concepts_wrong_assignment", CONCEPTS, 0, "the FoodVision notebook submitted as the Concepts "
          "notebook: its cells are unknown to the gradebook and run as ordinary code; every Concepts "
          "test is put back at the end and fails (NameError)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numbers
 from typing import Iterable
 
 
@@ -42,3 +43,42 @@ def short_list(names: Iterable[str], most: int = 3) -> str:
     shown = ", ".join(names[:most])
     rest = len(names) - most
     return f"{shown} and {rest} more" if rest > 0 else shown
+
+
+# --- plain copies of answers ----------------------------------------------------------------
+# A check compares a plain copy of the student's value, never the value itself: a ``str`` or
+# ``int`` subclass whose ``__eq__`` always says True must not pass. numpy's own scalar types
+# with the right value are honest answers and stay accepted.
+
+
+def plain_str(value) -> str | None:
+    """The characters of a string answer as an exact ``str`` (``None`` if it is no string)."""
+    return str.__str__(value) if isinstance(value, str) else None
+
+
+def plain_int(value) -> int | None:
+    """A whole-number answer as an exact ``int``: ints (any subclass copied by value) and numpy's
+    own integer types; ``None`` for anything else, bools included."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return int.__int__(value)
+    if _numpy_scalar(value) and isinstance(value, numbers.Integral):
+        return int(value)
+    return None
+
+
+def plain_float(value) -> float | None:
+    """A numeric answer as an exact ``float``: floats (any subclass copied by value), whole
+    numbers as ``plain_int`` takes them, numpy's own floating types; ``None`` otherwise."""
+    if isinstance(value, float):
+        return float.__float__(value)
+    if _numpy_scalar(value) and isinstance(value, numbers.Real) and not isinstance(value, numbers.Integral):
+        return float(value)
+    whole = plain_int(value)
+    return None if whole is None else float(whole)
+
+
+def _numpy_scalar(value) -> bool:
+    """One of numpy's own scalar types (a subclass defined elsewhere is not)."""
+    return type(value).__module__ == "numpy"

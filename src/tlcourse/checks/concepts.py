@@ -7,7 +7,7 @@ from typing import Callable, Iterable
 
 from torch import nn
 
-from tlcourse.checks.base import fail, note_earlier, require, short_list
+from tlcourse.checks.base import fail, note_earlier, plain_int, plain_str, require, short_list
 from tlcourse.strategies import count_params
 
 STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don't transfer")
@@ -59,7 +59,7 @@ def check_only_head_trainable(net: nn.Module, head_attr: str = "fc") -> None:
 
 
 def _is_int(value) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
+    return plain_int(value) is not None
 
 
 def check_counts(net: nn.Module, num_trainable, num_frozen) -> None:
@@ -74,6 +74,7 @@ def check_counts(net: nn.Module, num_trainable, num_frozen) -> None:
             "value.",
             see=COUNTS,
         )
+    num_trainable, num_frozen = plain_int(num_trainable), plain_int(num_frozen)  # compare values only
     tensors = (sum(1 for p in net.parameters() if p.requires_grad),
                sum(1 for p in net.parameters() if not p.requires_grad))
     if (num_trainable, num_frozen) == tensors and tensors != (trainable, frozen):
@@ -198,8 +199,9 @@ def check_choose_strategy(fn, cases: Iterable[Case]) -> int:
             "arguments come in the order (num_images, domain_similarity, same_input_type).",
             see=RULES,
         )
+        answer = plain_str(result)  # compare the characters, not the object's own __eq__
         require(
-            isinstance(result, str) and result in STRATEGIES,
+            answer in STRATEGIES,
             expected=f"one of the four strings {', '.join(repr(s) for s in STRATEGIES)}",
             found=f"{label} returned {result!r}",
             why="the graders compare exact strings; spelling, case and the hyphen in "
@@ -207,7 +209,7 @@ def check_choose_strategy(fn, cases: Iterable[Case]) -> int:
             see=RULES,
         )
         require(
-            result == expected,
+            answer == expected,
             expected=f"{label} -> {expected!r}",
             found=repr(result),
             why=rule_for(case) + " The rules are checked in the order the notebook gives them; the "

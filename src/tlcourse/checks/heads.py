@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn, optim
 
-from tlcourse.checks.base import note_earlier, require, short_list
+from tlcourse.checks.base import note_earlier, plain_float, plain_int, require, short_list
 
 IMAGENET_CLASSES = 1000
 #: The sections of the FoodVision notebook that explain each idea (the messages point there).
@@ -18,12 +18,13 @@ OPTIMIZER = "Exercise 5 (3 points): an optimizer for the head only"
 def check_in_features(in_features, expected: int = 512) -> None:
     """The new head's input size must equal the base's output size."""
     require(
-        isinstance(in_features, int) and not isinstance(in_features, bool),
+        plain_int(in_features) is not None,
         expected=f"an int ({expected})",
         found=f"{in_features!r} of type {type(in_features).__name__}",
         why="in_features is a count of features, a plain Python int, read from the network itself.",
         see=IN_FEATURES,
     )
+    in_features = plain_int(in_features)  # compare the value, not the object's own __eq__
     require(
         in_features != IMAGENET_CLASSES,
         expected=str(expected),
@@ -148,7 +149,8 @@ def check_optimizer(optimizer, net: nn.Module, lr: float = 1e-3,
         why=f"the exercise asks for {kind.__name__}.",
         see=OPTIMIZER,
     )
-    rates = sorted({group["lr"] for group in optimizer.param_groups})
+    # plain copies: a float subclass whose __eq__ always says True is compared by its value
+    rates = sorted({_rate(group["lr"]) for group in optimizer.param_groups})
     require(
         rates == [lr],
         expected=f"lr={lr:g} for every parameter group",
@@ -187,3 +189,11 @@ def check_optimizer(optimizer, net: nn.Module, lr: float = 1e-3,
         why="PyTorch refuses duplicated parameters; one list of the head's parameters is enough.",
         see=OPTIMIZER,
     )
+
+
+def _rate(value) -> float:
+    """A learning rate as a plain float (a 1-element tensor too); NaN when it is no number."""
+    if hasattr(value, "numel") and value.numel() == 1:
+        value = value.item()
+    rate = plain_float(value)
+    return float("nan") if rate is None else rate

@@ -2,6 +2,7 @@
 
 - ``colab_setup``: the Colab setup cell of each student notebook (generate_assignment).
 - ``stderr``: a warning on stderr never zeroes a test cell (autograde, validate).
+- ``keep_only_notebooks``: the kernel's folder holds the notebooks, no file shipped with them.
 - ``kernel_limits``: grading kernels under memory, CPU-time and file-size limits, without secrets.
 - ``sandbox_command``: the bubblewrap command line of one kernel's sandbox.
 - ``kernel_cgroup``: a cgroup per kernel: memory, processes and CPU of its whole tree, killed after.
@@ -22,6 +23,7 @@
 from tlcourse.nbgrader_ext.colab_setup import SETUP_TAG, ColabSetup, repository_url, setup_cell_source
 from tlcourse.nbgrader_ext.grading_execute import GradingExecute, error_output
 from tlcourse.nbgrader_ext.hide_hidden_tests import HideHiddenTests
+from tlcourse.nbgrader_ext.keep_only_notebooks import KeepOnlyNotebooks
 from tlcourse.nbgrader_ext.manual_review import MarkForManualReview
 from tlcourse.nbgrader_ext.kernel_limits import LimitedKernelManager, limited_command, parse_size
 from tlcourse.nbgrader_ext.reimport_checks import ReimportChecks, checks_and_dependencies
@@ -32,7 +34,7 @@ from tlcourse.nbgrader_ext.submission_rows import create_submissions_without_aut
 from tlcourse.nbgrader_ext.tampering import FlagTampering, tampering_findings
 
 __all__ = ["SETUP_TAG", "ColabSetup", "FlagTampering", "GradingExecute", "HideHiddenTests",
-           "LimitedKernelManager", "MarkForManualReview", "ReimportChecks", "RestoreAllTestCells",
-           "SandboxedKernelManager", "StderrIsNotFailure", "checks_and_dependencies",
+           "KeepOnlyNotebooks", "LimitedKernelManager", "MarkForManualReview", "ReimportChecks",
+           "RestoreAllTestCells", "SandboxedKernelManager", "StderrIsNotFailure", "checks_and_dependencies",
            "create_submissions_without_autoflush", "error_output", "limited_command", "parse_size",
            "repository_url", "setup_cell_source", "tampering_findings"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
@@ -20,14 +22,22 @@ class GradingExecute(Execute):
     """nbgrader's Execute with limited kernels, a cap on output and a report of a dead kernel.
 
     - Kernels come from ``SandboxedKernelManager`` (a sandbox each, with limits).
-    - A cell's outputs stop being recorded after ``max_output_bytes`` (a note says so);
-      error outputs are always kept, so a failing cell still fails.
+    - Output is capped for every message type: a cell's outputs stop being recorded after
+      ``max_output_bytes``, the notebook's after ``max_notebook_output_bytes`` (a note in the
+      cell says so). Streams, displays, execute results, display updates (which rewrite every
+      output of their display id) and widget messages all count. An error output is always
+      kept, so a failing cell still fails, but its name, message and traceback are cut to
+      ``max_error_bytes``.
     - When the kernel dies (``os._exit``, a crash, the CPU limit), the cell it died in
       and every later cell get an error output that says so, and grading goes on: the
       cells that ran before keep their points.
     """
 
     max_output_bytes = Integer(1_000_000, help="recorded output per cell, in bytes").tag(config=True)
+    max_notebook_output_bytes = Integer(
+        5_000_000, help="recorded output per notebook, in bytes").tag(config=True)
+    max_error_bytes = Integer(
+        20_000, help="an error output's name, message and traceback, in bytes each").tag(config=True)
     # An interrupted cell may stay silent a while (torch code in C): wait, don't abort the notebook.
     raise_on_iopub_timeout = Bool(False).tag(config=True)
     error_on_timeout = Dict(default_value={
@@ -44,6 +54,8 @@ class GradingExecute(Execute):
     def preprocess(self, nb, resources=None, km=None):
         self._died_in = None
         self._output_bytes: dict[int, int] = {}
+        self._notebook_bytes = 0
+        self._noted: set[int] = set()
         return super().preprocess(nb, resources, km)
 
     def preprocess_cell(self, cell, resources, index):
@@ -70,23 +82,81 @@ class GradingExecute(Execute):
             self.log.error("Kernel died in cell %s; later cells are marked as not run", index)
             return cell, self.resources
 
-    def output(self, outs, msg, display_id, cell_index):
-        if msg["msg_type"] != "error":
-            size = _message_size(msg["content"])
-            used = self._output_bytes.get(cell_index, 0)
-            self._output_bytes[cell_index] = used + size
-            if used + size > self.max_output_bytes:
-                if used <= self.max_output_bytes:
-                    outs.append(NotebookNode(
-                        output_type="stream", name="stdout",
-                        text=f"\n... output truncated: this cell printed more than "
-                             f"{self.max_output_bytes:,} bytes ...\n"))
+    def on_cell_executed(self, **kwargs):
+        # nbgrader copies the reply's error into the cell when no output has its name: cut it the
+        # same way as the error output, so it is recognised (and, if added, small).
+        reply = kwargs.get("execute_reply") or {}
+        if reply.get("content", {}).get("status") == "error":
+            reply["content"] = capped_error(reply["content"], self.max_error_bytes)
+        return super().on_cell_executed(**kwargs)
+
+    def process_message(self, msg, cell, cell_index):
+        msg_type, content = msg["msg_type"], msg["content"]
+        if msg_type == "error":
+            msg = {**msg, "content": capped_error(content, self.max_error_bytes)}
+            first = not any(o.get("output_type") == "error" for o in cell.outputs)
+            # The cell's first error always stays (cut to size): a failing cell must fail.
+            if not self._charge(msg, cell, cell_index, copies=1, note=not first) and not first:
                 return None
-        return super().output(outs, msg, display_id, cell_index)
+            return super().process_message(msg, cell, cell_index)
+        if msg_type in ("stream", "display_data", "execute_result", "update_display_data") \
+                or (msg_type.startswith("comm") and self.store_widget_state):
+            if not self._charge(msg, cell, cell_index, copies=self._copies(msg)):
+                if "execution_count" in content:
+                    cell["execution_count"] = content["execution_count"]
+                return None
+        return super().process_message(msg, cell, cell_index)
+
+    def _copies(self, msg) -> int:
+        """How many outputs a message writes: a display id's update rewrites each of its outputs."""
+        transient = msg["content"].get("transient") or {}
+        shown = self._display_id_map.get(transient.get("display_id"), {}) if transient else {}
+        existing = sum(len(indices) for indices in shown.values())
+        return existing + (msg["msg_type"] != "update_display_data")
+
+    def _charge(self, msg, cell, cell_index: int, copies: int, note: bool = True) -> bool:
+        """Count a message against its cell's and the notebook's budget; False (and a note in the
+        cell, once) when it does not fit and must not be recorded."""
+        size = _message_size(msg["content"]) * max(copies, 1)
+        used = self._output_bytes.get(cell_index, 0)
+        self._output_bytes[cell_index] = used + size
+        self._notebook_bytes += size
+        if used + size <= self.max_output_bytes and self._notebook_bytes <= self.max_notebook_output_bytes:
+            return True
+        if note and cell_index not in self._noted:
+            self._noted.add(cell_index)
+            cell.outputs.append(NotebookNode(output_type="stream", name="stdout", text=self._note(used + size)))
+        return False
+
+    def _note(self, cell_bytes: int) -> str:
+        if cell_bytes > self.max_output_bytes:
+            return (f"\n... output truncated: this cell printed more than "
+                    f"{self.max_output_bytes:,} bytes ...\n")
+        return (f"\n... output truncated: the notebook's outputs passed "
+                f"{self.max_notebook_output_bytes:,} bytes ...\n")
+
+
+def capped_error(content: dict, limit: int) -> dict:
+    """An error message's content with its name, message and traceback cut to ``limit`` bytes each
+    (the traceback keeps its last lines, where the error was raised)."""
+    lines, kept, size = list(content.get("traceback") or []), [], 0
+    for line in reversed(lines):
+        line = str(line)[:limit]
+        if size + len(line) > limit:
+            break
+        kept.insert(0, line)
+        size += len(line)
+    if len(kept) < len(lines):
+        kept.insert(0, f"... {len(lines) - len(kept)} traceback line(s) left out: the traceback "
+                       f"passed {limit:,} bytes ...")
+    return {**content, "ename": _cut(str(content.get("ename", "")), limit),
+            "evalue": _cut(str(content.get("evalue", "")), limit), "traceback": kept}
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[:limit] + f" ... (cut at {limit:,} bytes)"
 
 
 def _message_size(content: dict) -> int:
-    """Rough size of an output message's payload in characters."""
-    if "text" in content:
-        return len(content["text"])
-    return sum(len(str(value)) for value in (content.get("data") or {}).values())
+    """Size of an output message's payload (everything but its transient part) in characters."""
+    return len(json.dumps({k: v for k, v in content.items() if k != "transient"}, default=str))
