@@ -76,7 +76,7 @@ def grade(course) -> GradingRun:
 
 
 @pytest.mark.slow
-def test_files_shipped_next_to_a_blank_notebook_are_not_importable_and_are_reported(tmp_path):
+def test_files_shipped_next_to_a_blank_notebook_are_not_importable_and_are_reported(tmp_path, monkeypatch):
     course = prepare_course(tmp_path / "course", [MALLORY])
     shipped = ship(course, "mallory")
     run = grade(course)
@@ -91,8 +91,15 @@ def test_files_shipped_next_to_a_blank_notebook_are_not_importable_and_are_repor
     submitted = course / "submitted" / "mallory" / CONCEPTS
     assert extra_files(submitted, ["concepts.ipynb"]) == shipped, "the submission itself is left as it was"
 
-    # Control: the same submission graded without KeepOnlyNotebooks imports the shipped answer
-    # and scores points. The course's setting is what stops it.
+    # KeepOnlyNotebooks alone stops it too: graded without the kernel sandbox (whose empty
+    # working folder would hide the shipped files anyway), the shipped answer is still not imported.
+    monkeypatch.setenv("TLCOURSE_NO_SANDBOX", "1")
+    assert grade(course).ok
+    assert score(course, "mallory") == 0
+    assert sorted(p.name for p in autograded.iterdir()) == ["concepts.ipynb"]
+
+    # Control: the same submission graded without the sandbox and without KeepOnlyNotebooks
+    # imports the shipped answer and scores points. The course's settings are what stop it.
     config = course / "nbgrader_config.py"
     text = config.read_text()
     assert "[KeepOnlyNotebooks, ReimportChecks]" in text
