@@ -41,8 +41,13 @@ def machine() -> dict:
     return {"cpu_count": os.cpu_count(), "torch_threads": torch.get_num_threads(),
             "python": platform.python_version(), "torch": torch.__version__,
             "torchvision": torchvision.__version__, "timm": timm.__version__,
-            "platform": platform.platform(), "date": time.strftime("%Y-%m-%d"),
-            "load_average_1min_at_start": round(os.getloadavg()[0], 2)}
+            "platform": platform.platform()}
+
+
+def measured_now() -> dict:
+    """When a section is measured and how busy the machine is as it starts (kept per section:
+    sections of one report may come from different runs)."""
+    return {"date": time.strftime("%Y-%m-%d"), "load_average_1min_at_start": round(os.getloadavg()[0], 2)}
 
 
 # --- head training: recomputed base vs cached features -------------------------------------
@@ -255,19 +260,28 @@ def verdict(ok: bool) -> str:
     return "met" if ok else "**missed**"
 
 
+def when(results: dict, section: str) -> str:
+    """The line saying when ``section`` was measured, and under what load."""
+    at = results[section].get("measured", {})
+    return (f"Measured {at.get('date', 'on an unrecorded date')}; 1-minute load average at the start: "
+            f"{at.get('load_average_1min_at_start', 'not recorded')}.")
+
+
 def report(results: dict) -> str:
     m = results.get("machine", {})
     out = ["# Benchmarks", "",
-           "Measured by `make bench` (`python -m benchmarks.run`) in one run on one machine; "
-           "ratios compare runs made minutes apart on the same machine. Raw numbers: "
+           "Measured by `make bench` (`python -m benchmarks.run`) on one machine; `--only SECTION` "
+           "measures a section again, so sections may come from different runs. Each ratio compares "
+           "runs made minutes apart within one section's run. Raw numbers: "
            "`benchmarks/results.json`.", "",
            f"Machine: {m.get('cpu_count')} cores, torch threads {m.get('torch_threads')}, "
            f"Python {m.get('python')}, torch {m.get('torch')}, torchvision {m.get('torchvision')}, "
-           f"timm {m.get('timm')}, measured {m.get('date')}; 1-minute load average at the start of the "
-           f"run: {m.get('load_average_1min_at_start')}.", ""]
+           f"timm {m.get('timm')}. Each section says when it was measured and how loaded the machine "
+           "was as it started.", ""]
     if "features" in results:
         f = results["features"]
         out += ["## Head training: base recomputed each epoch vs cached features", "",
+                when(results, "features"), "",
                 f"{f['backbone']} at {f['image_size']} px, {f['data']}: {f['train_images']} train / "
                 f"{f['test_images']} test images, {f['epochs']} epochs, same initial head and batch order.", "",
                 "| | seconds per epoch | test accuracy |", "|---|---|---|",
@@ -287,6 +301,7 @@ def report(results: dict) -> str:
     if "throughput" in results:
         t = results["throughput"]
         out += ["## Throughput (images per second, batch %d)" % t["batch"], "",
+                when(results, "throughput"), "",
                 "| backbone | size | forward | forward + backward |", "|---|---|---|---|"]
         out += [f"| {r['backbone']} | {r['size']} | {r['forward_img_s']} | {r['train_step_img_s']} |"
                 for r in t["rows"]]
@@ -294,6 +309,7 @@ def report(results: dict) -> str:
     if "notebooks" in results:
         n = results["notebooks"]
         out += ["## Notebooks: wall time and peak memory of the kernel", "",
+                when(results, "notebooks"), "",
                 "Each solution notebook top to bottom in a fresh kernel: *autograde* as `nbgrader autograde` "
                 "runs it (`NBGRADER_EXECUTION` set: stand-in data, tiny budgets), *offline* as a student "
                 "runs it with no network (real photos and EfficientNet-Lite0 weights from the data cache, "
@@ -309,8 +325,9 @@ def report(results: dict) -> str:
                 f"{verdict(n['offline_total_seconds'] <= TARGETS['course_offline_seconds'])}); each notebook "
                 f"in autograde mode under 20 s: {verdict(graded_ok)}; peak RSS under 4 GiB: {verdict(rss_ok)}.", ""]
     if "grading" in results:
-        g = results["grading"]
+        g = {k: v for k, v in results["grading"].items() if k != "measured"}
         out += ["## Autograde: serial nbgrader vs parallel workers", "",
+                when(results, "grading"), "",
                 "| class | submissions | serial (s) | parallel (s) | workers | speed-up |", "|---|---|---|---|---|---|"]
         out += [f"| {k} | {v['submissions']} | {v['serial_seconds']} | {v['parallel_seconds']} | {v['jobs']} | "
                 f"{v['speedup']}x |" for k, v in g.items()]
@@ -328,6 +345,7 @@ def report(results: dict) -> str:
     if "sandbox" in results:
         b = results["sandbox"]
         out += ["## Autograde in the kernel sandbox vs without it", "",
+                when(results, "sandbox"), "",
                 f"The demo class ({b['submissions']} submissions), each graded serially by one whole "
                 "`nbgrader autograde --student` command in the sandbox and without it, back to back:", "",
                 "| | total (s) |", "|---|---|",
@@ -361,7 +379,8 @@ def main(argv: list[str] | None = None) -> int:
                "notebooks": bench_notebooks, "grading": bench_grading, "sandbox": bench_sandbox}
     for name in wanted:
         print(f"- {name}", flush=True)
-        results[name] = runners[name]()
+        at = measured_now()
+        results[name] = {**runners[name](), "measured": at}
         RESULTS.write_text(json.dumps(results, indent=2) + "\n")
         REPORT.write_text(report(results) + "\n")
     print(REPORT.read_text())

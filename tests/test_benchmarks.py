@@ -82,3 +82,18 @@ def test_the_sandbox_overhead_is_checked_against_its_target(sandbox, plain, verd
                            "overhead_percent": round(100 * (sandbox / plain - 1), 1)}}
     text = bench.report(results)
     assert f"(target under 15 %: {verdict})" in text
+
+
+def test_each_section_says_when_it_was_measured_and_under_what_load():
+    # Sections are re-measured one at a time (--only): one date for the whole report would be wrong.
+    from benchmarks.run import report
+
+    results = {"machine": {"cpu_count": 2},
+               "sandbox": {"submissions": 2, "sandbox_seconds": 11.0, "no_sandbox_seconds": 10.0,
+                           "overhead_percent": 10.0,
+                           "measured": {"date": "2026-11-30", "load_average_1min_at_start": 6.9}},
+               "throughput": {"batch": 32, "rows": [],
+                              "measured": {"date": "2026-11-23", "load_average_1min_at_start": 0.62}}}
+    text = report(results)
+    assert "Measured 2026-11-30; 1-minute load average at the start: 6.9." in text
+    assert "Measured 2026-11-23; 1-minute load average at the start: 0.62." in text
