@@ -1,6 +1,7 @@
 """Does grading leave out every file of a submission but its notebooks, and say so in the report?"""
 
 import io
+import shutil
 
 import pytest
 from nbgrader.api import Gradebook
@@ -100,6 +101,10 @@ def test_files_shipped_next_to_a_blank_notebook_are_not_importable_and_are_repor
 
     # Control: the same submission graded without the sandbox and without KeepOnlyNotebooks
     # imports the shipped answer and scores points. The course's settings are what stop it.
+    # The shipped `tlcourse/` copy is left out here: where the course is installed (not on
+    # PYTHONPATH) it shadows the real package and breaks every cell, which scores 0 too and would
+    # hide what this control shows; helper.py alone shows the import.
+    shutil.rmtree(course / "submitted" / "mallory" / CONCEPTS / "tlcourse")
     config = course / "nbgrader_config.py"
     text = config.read_text()
     assert "[KeepOnlyNotebooks, ReimportChecks]" in text
