@@ -1,4 +1,4 @@
-"""Grading results as people read them: nbgrader's exported grades, the score table, the run summary."""
+"""Grading results as people read them: nbgrader's exported grades, per-cell points, the score table, the run summary."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from autograder.autograde import GradingRun, extra_files_note
+from autograder.gradebook_records import open_gradebook
 
 
 def read_grades(csv_path: Path) -> dict[tuple[str, str], tuple[float, float]]:
@@ -15,6 +16,20 @@ def read_grades(csv_path: Path) -> dict[tuple[str, str], tuple[float, float]]:
     with open(csv_path, newline="") as handle:
         return {(row["student_id"], row["assignment"]): (float(row["score"]), float(row["max_score"]))
                 for row in csv.DictReader(handle)}
+
+
+def cell_points(course_dir: Path, assignment: str, student: str) -> dict[str, float]:
+    """Points of every graded cell of ``student``'s ``assignment`` in the gradebook (grade id -> points);
+    empty when nbgrader holds no submission for them."""
+    from nbgrader.api import MissingEntry
+
+    with open_gradebook(course_dir) as gb:
+        try:
+            submission = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return {}
+        return {grade.name: float(grade.score or 0) for notebook in submission.notebooks
+                for grade in notebook.grades}
 
 
 def score_table(grades: dict, students: list[str], assignments: list[tuple[str, bool]]) -> pd.DataFrame:

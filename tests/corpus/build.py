@@ -15,6 +15,8 @@ from autograder.nbgrader_cli import nbgrader
 from autograder.submissions import Student, write_submission
 from tests.corpus.cases import CASES, Case
 
+SOURCE = Path(__file__).resolve().parents[2] / "source"
+
 #: A student with the instructor's solutions, graded first and checked again at the end.
 WITNESS = "witness"
 #: Settings for the corpus run only: a short per-cell limit keeps the endless-loop case fast.
@@ -22,6 +24,24 @@ CORPUS_CONFIG = """
 # --- corpus run (tests/corpus) ---
 c.Execute.timeout = 30
 """
+
+
+def graded_test_cells(assignment: str, source: Path = SOURCE) -> dict[str, float]:
+    """The autograded test cells of an assignment (grade id -> points); hand-graded answers excluded."""
+    cells = {}
+    for path in sorted((source / assignment).glob("*.ipynb")):
+        for cell in nbformat.read(path, as_version=4).cells:
+            meta = cell.metadata.get("nbgrader", {})
+            if meta.get("grade") and not meta.get("solution"):
+                cells[meta["grade_id"]] = float(meta["points"])
+    return cells
+
+
+def expected_cell_points(case: Case) -> dict[str, float]:
+    """What each autograded test cell of ``case`` must score: 0 where it fails, full points elsewhere."""
+    every = case.fails == ("*",)
+    return {cell: 0.0 if every or cell in case.fails else points
+            for cell, points in graded_test_cells(case.assignment).items()}
 
 
 def student(case: Case) -> Student:

@@ -1,8 +1,8 @@
 """Does real nbgrader grade broken, hostile and unlucky submissions as documented?
 
 One course directory holds the release of every assignment in the corpus and one
-student per case (tests/corpus/cases.py: the submission, its expected score and
-why). Everything is graded by real ``nbgrader autograde`` (two workers), then
+student per case (tests/corpus/cases/: the submission, its expected points per
+cell and why). Everything is graded by real ``nbgrader autograde`` (two workers), then
 ``generate_feedback`` and ``export``. A witness student with the instructor's
 solutions is graded before and after everyone else: no case may change another
 student's grade.
@@ -10,13 +10,12 @@ student's grade.
 
 from __future__ import annotations
 
-import nbformat
 import pytest
 
 from autograder.autograde import autograde_class, autograde_one
 from autograder.nbgrader_cli import nbgrader
-from autograder.report import read_grades
-from tests.corpus.build import WITNESS, build_corpus
+from autograder.report import cell_points, read_grades
+from tests.corpus.build import WITNESS, build_corpus, expected_cell_points, graded_test_cells
 from tests.corpus.cases import CASES
 
 pytestmark = pytest.mark.slow
@@ -56,6 +55,15 @@ def test_score(corpus, case):
         f"{case.id}: {case.why}\nnbgrader run: ok={run.ok} {run.reason}")
 
 
+@pytest.mark.parametrize("case", [c for c in CASES if c.fails is not None], ids=lambda c: c.id)
+def test_points_per_cell(corpus, case):
+    course, _, runs = corpus
+    graded = cell_points(course, case.assignment, case.id)
+    got = {cell: graded.get(cell, 0.0) for cell in graded_test_cells(case.assignment)}
+    assert got == expected_cell_points(case), (
+        f"{case.id}: {case.why}\nnbgrader run: {runs[(case.id, case.assignment)].reason}")
+
+
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_graded_or_reported_with_a_reason(corpus, case):
     _, _, runs = corpus
@@ -75,23 +83,12 @@ def test_feedback_names_the_mistake(corpus, case):
         assert phrase in html or phrase.replace("'", "&#39;") in html, f"{case.id}: {phrase!r} not in feedback"
 
 
-def auto_points(course, assignment: str) -> float:
-    """Points of an assignment's autograded test cells (manually graded answers excluded)."""
-    total = 0.0
-    for path in (course / "source" / assignment).glob("*.ipynb"):
-        for cell in nbformat.read(path, as_version=4).cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade") and not meta.get("solution"):
-                total += meta["points"]
-    return total
-
-
 def test_no_case_changed_another_students_grade(corpus):
     course, grades, runs = corpus
     for assignment in ASSIGNMENTS:
         first = grades[(WITNESS, assignment)]
         assert runs[(WITNESS, assignment)].ok
-        assert first[0] == auto_points(course, assignment), "the witness has every automatic point"
+        assert first[0] == sum(graded_test_cells(assignment).values()), "the witness has every automatic point"
         again = autograde_one(course, assignment, WITNESS)
         assert again.ok, again.reason
     nbgrader(course, "export", f"--to={course / 'after.csv'}")

@@ -1,45 +1,20 @@
-"""The submission corpus: every case is a student notebook, its expected score and why.
-
-A case starts from the released student notebook with the instructor's solutions
-filled in (``solves=True``) or left blank, replaces answer cells by grade_id
-(``edits``), and may then post-process the written file (``transform``, see
-tamper.py). ``score`` is what real nbgrader must give; ``graded=False`` means
-nbgrader must refuse the file and say why (``reason_contains``), while every
-other student is still graded. ``feedback`` lists phrases the generated feedback
-must show, so a student learns which mistake cost the points.
-"""
+"""FoodVision head (02): freeze the base, attach a 7-class head, optimise the head only."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from tests.corpus import tamper
+from tests.corpus.cases.case import EVERY_CELL, Case  # noqa: F401
 
 FOOD = "02_foodvision_head"
-
-
-@dataclass(frozen=True)
-class Case:
-    id: str
-    assignment: str
-    score: float
-    why: str
-    edits: dict = field(default_factory=dict)
-    solves: bool = True
-    transform: object = None
-    missing: bool = False
-    graded: bool = True
-    reason_contains: str = ""
-    feedback: tuple = ()
 
 
 # FoodVision head challenge: ex1 in_features 1, ex2 freeze 2, ex3 new layer 2,
 # ex4 head in place 2, ex5 optimizer 3 - 10 points.
 WRONG_LAYER = "num_classes = 7\nnew_layer = torch.nn.Linear(1000, num_classes)\nnew_layer"
 
-FOOD_CASES = [
+CASES = [
     # --- correct answers in other styles: full marks --------------------------------------
-    Case("food_reference", FOOD, 10, "the instructor's solutions"),
+    Case("food_reference", FOOD, 10, "the instructor's solutions", fails=()),
     Case("food_keywords", FOOD, 10, "keyword arguments and a literal 0.001",
          edits={"ex3_new_layer": "new_layer = torch.nn.Linear(in_features=in_features, out_features=7)",
                 "ex5_optimizer": "optimizer = torch.optim.Adam(params=net.fc.parameters(), lr=0.001)"}),
@@ -66,7 +41,8 @@ FOOD_CASES = [
     Case("food_linear_1000_7", FOOD, 8,
          "Linear(1000, 7): ex3 fails; ex4 (the layer is in place) and ex5 (an optimizer over the head) are "
          "right and judged on their own (no cascade, issue 13; was 3); 1 + 2 + 2 + 3",
-         edits={"ex3_new_layer": WRONG_LAYER}, feedback=("not the 1000 ImageNet scores",)),
+         edits={"ex3_new_layer": WRONG_LAYER}, feedback=("not the 1000 ImageNet scores",),
+         fails=("ex3_new_layer_tests",)),
     Case("food_linear_512_5", FOOD, 8,
          "Linear(512, 5): ex3 fails; putting that layer in place (ex4) is right on its own (no cascade, "
          "issue 13; was 6); 1 + 2 + 2 + 3",
@@ -107,7 +83,7 @@ FOOD_CASES = [
          "ex1 left blank: NameError in ex1, ex3 and ex4; ex5's Adam over net.fc.parameters() is right on "
          "its own (no cascade, issue 13; was 2); 2 + 3",
          edits={"ex1_in_features": "# YOUR CODE HERE\nraise NotImplementedError()"}),
-    Case("food_blank", FOOD, 0, "the untouched student notebook", solves=False),
+    Case("food_blank", FOOD, 0, "the untouched student notebook", solves=False, fails=EVERY_CELL),
     # --- tampering: the real answer is graded, or the cell scores 0 with the reason ----------
     Case("food_edits_tests", FOOD, 8, "wrong layer, and the ex3/ex4 test cells rewritten to `pass`: "
          "nbgrader restores locked cells from the gradebook; ex3 fails (no cascade, issue 13; was 3)", edits={"ex3_new_layer": WRONG_LAYER},
@@ -185,149 +161,3 @@ FOOD_CASES = [
          "the expected notebook is missing: reported, recorded as 0",
          transform=tamper.rename_to("foodvision_head (1).ipynb"), graded=False, reason_contains="recorded as 0"),
 ]
-
-
-CONCEPTS = "01_concepts"
-
-# Concepts: ex1 freeze all but the head 2, ex2 parameter counts 2, choose_strategy: the
-# lecture's examples 3 and the rules at their thresholds 3 - 10 points.
-STRATEGY_OFF_BY_ONE = '''STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don't transfer")
-
-
-def choose_strategy(num_images, domain_similarity, same_input_type):
-    if not same_input_type or domain_similarity == "none" or num_images >= 1_000_000:
-        return "don't transfer"
-    small = num_images <= 1_000
-    if domain_similarity == "high":
-        return "feature extraction" if small else "partial fine-tuning"
-    return "partial fine-tuning" if small else "full fine-tuning"
-'''
-
-
-def always_equal_class(name: str, base: str) -> str:
-    """Source of a ``base`` subclass whose instances claim to equal anything."""
-    return (f"class {name}({base}):\n    def __eq__(self, other):\n        return True\n\n"
-            f"    def __ne__(self, other):\n        return False\n\n    __hash__ = {base}.__hash__\n\n\n")
-
-
-# Answers that claim to equal anything: the checks compare plain copies (tlcourse.checks.base).
-ALWAYS_EQUAL_STRATEGY = always_equal_class("Answer", "str") + (
-    "def choose_strategy(num_images, domain_similarity, same_input_type):\n"
-    "    return Answer('feature extraction')\n")
-ALWAYS_EQUAL_COUNTS = always_equal_class("Count", "int") + "num_trainable, num_frozen = Count(0), Count(0)\n"
-
-CONCEPTS_CASES = [
-    Case("concepts_reference", CONCEPTS, 10, "the instructor's solutions"),
-    Case("concepts_module_api", CONCEPTS, 10, "freeze the whole module, then unfreeze the head; counts "
-         "with a generator over named_parameters",
-         edits={"ex1_freeze": "net.requires_grad_(False)\nnet.fc.requires_grad_(True)",
-                "ex2_counts": "num_trainable = sum(p.numel() for n, p in net.named_parameters() if p.requires_grad)\n"
-                "num_frozen = sum(p.numel() for n, p in net.named_parameters()) - num_trainable"}),
-    Case("concepts_head_frozen", CONCEPTS, 8, "freezes the head too: ex1 fails; ex2 counts that network "
-         "right (0 trainable) and is judged on its own, with a note sending the student to ex1 (no "
-         "cascade, issue 13; was 6); 2 + 6",
-         edits={"ex1_freeze": "for param in net.parameters():\n    param.requires_grad = False"},
-         feedback=("fix exercise 1 first",)),
-    Case("concepts_counts_swapped", CONCEPTS, 8, "trainable and frozen counts swapped: ex2 fails",
-         edits={"ex2_counts": "num_frozen = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
-                "num_trainable = sum(p.numel() for p in net.parameters() if not p.requires_grad)"},
-         feedback=("swapped",)),
-    Case("concepts_off_by_one", CONCEPTS, 7, "`<= 1_000` where the rule says fewer than 1,000: the "
-         "lecture's examples pass, the threshold test fails (3 points)",
-         edits={"ex3_choose_strategy": STRATEGY_OFF_BY_ONE}),
-    Case("concepts_patches_check", CONCEPTS, 2,
-         "swapped counts, and check_counts replaced by a no-op in ex2's answer: flagged, ex2 and every "
-         "later test score 0; ex1's 2 points stand",
-         edits={"ex2_counts": "import tlcourse.checks.concepts as cc\ncc.check_counts = lambda *a, **k: None\n"
-                "num_frozen = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
-                "num_trainable = sum(p.numel() for p in net.parameters() if not p.requires_grad)"},
-         feedback=("TamperingSuspected", "cc.check_counts")),
-    Case("concepts_always_equal_str", CONCEPTS, 4, "choose_strategy returns a str subclass whose __eq__ "
-         "is always true: the checks and hidden tests compare its characters, so both ex3 tests fail (6 points)",
-         edits={"ex3_choose_strategy": ALWAYS_EQUAL_STRATEGY}),
-    Case("concepts_always_equal_int", CONCEPTS, 8, "both counts are an int subclass whose __eq__ is always "
-         "true (value 0): compared by value, ex2 fails (2 points)",
-         edits={"ex2_counts": ALWAYS_EQUAL_COUNTS}),
-    Case("concepts_numpy_counts", CONCEPTS, 10, "the counts as numpy.int64 with the right values: an "
-         "honest answer, full marks",
-         edits={"ex2_counts": "import numpy as np\n"
-                "num_trainable = np.int64(sum(p.numel() for p in net.parameters() if p.requires_grad))\n"
-                "num_frozen = np.int64(sum(p.numel() for p in net.parameters() if not p.requires_grad))"}),
-    Case("concepts_wrong_assignment", CONCEPTS, 0, "the FoodVision notebook submitted as the Concepts "
-         "notebook: its cells are unknown to the gradebook and run as ordinary code; every Concepts "
-         "test is put back at the end and fails (NameError)",
-         transform=tamper.replace_with_release(FOOD, "foodvision_head.ipynb")),
-]
-
-
-HOTDOG = "03_hotdog_finetune"
-
-# Hot-dog fine-tuning: ex1 train augmentation 2, ex2 test transform 1, ex3 Xavier head 3,
-# ex4 parameter groups 4 - 10 points.
-TRAIN_AUGS = '''from torchvision import transforms
-
-normalize = transforms.Normalize({mean}, {std})
-train_augs = transforms.Compose([
-    transforms.RandomResizedCrop(224),
-    transforms.RandomHorizontalFlip(),
-    transforms.ToTensor(),
-    normalize,
-])
-train_augs'''
-MAKE_TRAINER = '''def make_trainer(net, learning_rate, param_group=True):
-    if param_group:
-        head = {{id(p) for p in net.fc.parameters()}}
-        base = [p for p in net.parameters() if id(p) not in head]
-        return torch.optim.SGD([{{"params": base, "lr": {base_lr}}},
-                                {{"params": list(net.fc.parameters()), "lr": {head_lr}}}],
-                               lr=learning_rate, weight_decay=1e-3)
-    return torch.optim.SGD(net.parameters(), lr=learning_rate, weight_decay=1e-3)
-
-
-trainer = make_trainer(finetune_net, 5e-5)'''
-
-HOTDOG_CASES = [
-    Case("hotdog_reference", HOTDOG, 10, "the instructor's solutions"),
-    Case("hotdog_id_groups", HOTDOG, 10, "parameter groups built from tensor ids, `1e-3` written out",
-         edits={"ex4_make_trainer": MAKE_TRAINER.format(base_lr="learning_rate", head_lr="learning_rate * 10")}),
-    Case("hotdog_wrong_normalize", HOTDOG, 8,
-         "mean and std 0.5 instead of ImageNet's statistics: ex1 fails; ex2's test transform is right and "
-         "is judged with ImageNet's statistics in place of the reused normalize (no cascade, issue 13; "
-         "was 7); 1 + 3 + 4",
-         edits={"ex1_train_augs": TRAIN_AUGS.format(mean="[0.5, 0.5, 0.5]", std="[0.5, 0.5, 0.5]")},
-         feedback=("statistics of ImageNet", "fix exercise 1 first")),
-    Case("hotdog_lr_swapped", HOTDOG, 6,
-         "learning-rate groups swapped (base at 10x, head at 1x): ex4 fails",
-         edits={"ex4_make_trainer": MAKE_TRAINER.format(base_lr="learning_rate * 10", head_lr="learning_rate")}),
-    Case("hotdog_default_init", HOTDOG, 7, "new head without Xavier-uniform re-initialisation: ex3 fails",
-         edits={"ex3_head": "finetune_net.fc = nn.Linear(finetune_net.fc.in_features, 2)\nfinetune_net.fc"},
-         feedback=("default initialisation",)),
-]
-
-SCRATCH = "04_scratch_vs_pretrained"
-
-# Scratch vs pretrained: ex1 unfreeze_last_blocks 4, ex2 summarize 3 (automatic), plus a
-# 3-point written reflection graded by hand (not part of an automatic score).
-SCRATCH_CASES = [
-    Case("scratch_reference", SCRATCH, 7, "the instructor's solutions: every automatic point; the "
-         "reflection waits for a human"),
-    Case("scratch_one_block_too_many", SCRATCH, 3, "unfreezes the last k + 1 blocks: ex1 fails",
-         edits={"ex1_unfreeze_last_blocks": '''def unfreeze_last_blocks(net, k):
-    blocks = [net.layer4, net.layer3, net.layer2, net.layer1, nn.ModuleList([net.conv1, net.bn1])]
-    for param in net.parameters():
-        param.requires_grad = False
-    for param in net.fc.parameters():
-        param.requires_grad = True
-    for block in blocks[:k + 1]:
-        for param in block.parameters():
-            param.requires_grad = True
-    return net'''}),
-    Case("scratch_first_epoch", SCRATCH, 4, "reports the first epoch's accuracy instead of the last: ex2 fails",
-         edits={"ex2_summarize": '''def summarize(runs):
-    return {strategy: {"accuracy": history.test_acc[0], "seconds": sum(history.seconds),
-                       "trainable_params": sum(p.numel() for p in net.parameters() if p.requires_grad),
-                       "total_params": sum(p.numel() for p in net.parameters())}
-            for strategy, (net, history) in runs.items()}'''}),
-]
-
-CASES = FOOD_CASES + CONCEPTS_CASES + HOTDOG_CASES + SCRATCH_CASES
