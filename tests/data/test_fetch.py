@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
-import io
 import time
-import zipfile
 from pathlib import Path
 
 import pytest
@@ -14,6 +12,7 @@ import pytest
 from tlcourse.data import fetch
 from tlcourse.data.errors import ChecksumError, DataUnavailableError
 from tlcourse.data.registry import DATA_HUB, Checksum, Resource
+from tests.data.zips import zip_bytes
 
 UNRESOLVABLE = "tlcourse-no-such-host.invalid"  # .invalid never resolves (RFC 2606)
 PAYLOAD = b"course data " * 5000
@@ -110,16 +109,9 @@ def test_the_real_hotdog_host_fails_fast_offline(cache, no_internet):
     assert time.monotonic() - start < 1.0
 
 
-def _zip(files: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as zf:
-        for name, data in files.items():
-            zf.writestr(name, data)
-    return buffer.getvalue()
-
 
 def test_download_extract_unpacks_like_d2l(cache, file_server):
-    archive = _zip({"hotdog/train/hotdog/a.txt": b"a", "hotdog/test/not-hotdog/b.txt": b"b"})
+    archive = zip_bytes({"hotdog/train/hotdog/a.txt": b"a", "hotdog/test/not-hotdog/b.txt": b"b"})
     file_server.files["/hotdog.zip"] = archive
     entry = _resource(file_server.url("/hotdog.zip"), archive, "hotdog.zip")
 
