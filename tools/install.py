@@ -2,7 +2,8 @@
 
     python3 tools/install.py [--venv .venv] [--constraints constraints/tested.txt]
 
-Installs the course package with its test extras, then d2l with --no-deps
+Installs the course package with its instructor extras (``grading``: nbgrader,
+JupyterLab) and ``test`` extras, then d2l with --no-deps
 (d2l 1.0.3 pins versions that break current Python). Does nothing when the
 environment already matches pyproject.toml and the constraints. On failure it
 names the package that could not be installed and exits 1.
@@ -22,6 +23,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 D2L = "d2l==1.0.3"
 STAMP_NAME = ".tlcourse-installed"
+# Students need only the package's own dependencies; make, CI and graders need all of it.
+EXTRAS = "grading,test"
 # Fail fast without network instead of retrying for minutes.
 PIP_FAST = ["--retries", "1", "--timeout", "30", "--progress-bar", "off"]
 
@@ -78,7 +81,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"Creating the virtual environment {venv_dir} ...", flush=True)
         venv.EnvBuilder(with_pip=True).create(venv_dir)
     pip(python, "--upgrade", "pip", "setuptools", "wheel")
-    pip(python, "-c", str(constraints), "-e", f"{ROOT}[test]")
+    pip(python, "-c", str(constraints), "-e", f"{ROOT}[{EXTRAS}]")
     pip(python, "--no-deps", D2L)
     stamp.write_text(wanted + "\n")
     print(f"Environment ready in {time.perf_counter() - start:.0f} s: {venv_dir}")
