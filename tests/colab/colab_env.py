@@ -1,6 +1,6 @@
 """A virtual environment with Colab's recorded pins (colab-packages.txt), made once and reused.
 
-The environment lives under build/ (git-ignored), keyed by the package list's hash: a
+The environment lives under build/ (git-ignored), keyed by the pins' hash: a
 changed list makes a new one, an unchanged list reuses the last (``make test`` does not
 rebuild it; CI's clean clone builds it once). A half-built environment is never reused.
 """
@@ -77,7 +77,7 @@ def environment(log=print) -> Path:
     built package changed version, it is made anew.
     """
     python, note = colab_python()
-    digest = hashlib.sha256(PACKAGES.read_bytes() + python.encode()).hexdigest()[:12]
+    digest = hashlib.sha256(json.dumps([sorted(pins().items()), python]).encode()).hexdigest()[:12]
     venv = ROOT / "build" / f"venv-colab-{digest}"
     if (venv / DONE).exists():
         built = json.loads((venv / DONE).read_text())["packages"]

@@ -73,7 +73,7 @@ def run_in_kernel(venv: Path, cells: list[str], folder: Path) -> nbformat.Notebo
     path = folder / "run.ipynb"
     nbformat.write(new_notebook(cells=[new_code_cell(c) for c in cells]), path)
     proc = subprocess.run(
-        [str(venv / "bin" / "jupyter"), "nbconvert", "--to", "notebook", "--execute", "--inplace",
+        [str(venv / "bin" / "python"), "-m", "nbconvert", "--to", "notebook", "--execute", "--inplace",
          "--ExecutePreprocessor.timeout=1200", "--ExecutePreprocessor.kernel_name=python3", str(path)],
         capture_output=True, text=True, cwd=folder, env=kernel_env(folder), timeout=1800)
     assert proc.returncode == 0, f"the notebook failed in {venv}:\n{proc.stderr[-4000:]}"

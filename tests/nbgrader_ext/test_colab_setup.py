@@ -8,7 +8,9 @@ import sys
 from importlib.metadata import version
 
 from tests.cells import notebook
-from tlcourse.nbgrader_ext.colab_setup import (D2L, HOST_PACKAGES, PINS_FILE, ColabSetup, course_requirement,
+import pytest
+
+from tlcourse.nbgrader_ext.colab_setup import (D2L, HOST_PACKAGES, KAGGLE_VARIABLE, PINS_FILE, ColabSetup,
                                                setup_cell_source)
 
 
@@ -34,18 +36,23 @@ def test_the_course_is_installed_under_the_pins_and_d2l_without_its_dependencies
                          f"%pip install --quiet --no-deps {D2L}"]
 
 
-def test_the_setup_code_does_nothing_outside_colab():
+def test_the_setup_code_does_nothing_outside_colab(monkeypatch):
+    monkeypatch.delenv(KAGGLE_VARIABLE, raising=False)
     namespace = {}
     exec(compile(python_part(setup_cell_source("PACKAGE")), "setup", "exec"), namespace)  # noqa: S102
     assert "google.colab" not in sys.modules
     assert "pins" not in namespace
 
 
-def test_on_colab_it_pins_every_installed_host_package_at_its_version(tmp_path):
+COLAB = "import sys, types\nsys.modules['google.colab'] = types.ModuleType('google.colab')\n"
+KAGGLE = f"import os\nos.environ['{KAGGLE_VARIABLE}'] = 'Interactive'\n"
+
+
+@pytest.mark.parametrize("host", [COLAB, KAGGLE], ids=["colab", "kaggle"])
+def test_on_colab_or_kaggle_it_pins_every_installed_host_package_at_its_version(tmp_path, host):
     pins_file = tmp_path / "pins.txt"
     code = python_part(setup_cell_source("PACKAGE")).replace(PINS_FILE, str(pins_file))
-    fake_colab = "import sys, types\nsys.modules['google.colab'] = types.ModuleType('google.colab')\n"
-    proc = subprocess.run([sys.executable, "-c", fake_colab + code], capture_output=True, text=True, timeout=120)
+    proc = subprocess.run([sys.executable, "-c", host + code], capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     pins = dict(line.split("==") for line in pins_file.read_text().splitlines())
     for name in ("ipython", "ipykernel", "ipywidgets", "torch", "torchvision", "numpy", "traitlets"):

@@ -44,6 +44,8 @@ HOST_PACKAGES = (
 # d2l 1.0.3 pins old numpy/pandas/matplotlib that break current Python: installed without them.
 D2L = "d2l==1.0.3"
 PINS_FILE = "/tmp/tlcourse-colab-pins.txt"
+# Set in every Kaggle notebook kernel (Kaggle has no google.colab module loaded).
+KAGGLE_VARIABLE = "KAGGLE_KERNEL_RUN_TYPE"
 
 
 def course_requirement(url: str) -> str:
@@ -52,19 +54,21 @@ def course_requirement(url: str) -> str:
 
 
 def setup_cell_source(package: str) -> str:
-    """The code of a student notebook's first cell: installs ``package`` (a pip requirement) on Colab only."""
+    """The code of a student notebook's first cell: installs ``package`` (a pip requirement) on Colab
+    and Kaggle (whose image is built on Colab's) only."""
     keep = textwrap.wrap(" ".join(HOST_PACKAGES), 76, break_on_hyphens=False)
     keep_lines = "".join(f'            "{line} "\n' for line in keep).rstrip(' "\n') + '").split()\n'
     return (
-        "# Course setup. On Google Colab this installs the course package and d2l and changes\n"
-        "# nothing Colab already has (IPython, notebook, ipywidgets, torch, ...): no restart needed.\n"
+        "# Course setup. On Google Colab (and Kaggle) this installs the course package and d2l and\n"
+        "# changes nothing already there (IPython, notebook, ipywidgets, torch, ...): no restart needed.\n"
         "# Anywhere else it does nothing (install the course with `make install` instead).\n"
+        "import os\n"
         "import sys\n"
         "\n"
-        "if \"google.colab\" in sys.modules:\n"
+        f"if \"google.colab\" in sys.modules or \"{KAGGLE_VARIABLE}\" in os.environ:\n"
         "    from importlib.metadata import PackageNotFoundError, version\n"
         "\n"
-        "    # What Colab installed stays at its version (pip gets these as constraints).\n"
+        "    # What the runtime installed stays at its version (pip gets these as constraints).\n"
         "    keep = (" + keep_lines.lstrip() +
         "    pins = []\n"
         "    for name in keep:\n"
