@@ -1,14 +1,24 @@
 # Transfer Learning: Leveraging Knowledge - course tasks.
 # Every target installs what it needs first (a virtual environment in .venv).
+#   make test VENV=path/to/venv      another virtual environment, made and kept up to date by make
+#   make test USE_ACTIVE_ENV=1       the active conda environment (or venv) as it is: checked, never
+#                                    installed into (conda users: see environment.yml)
 
 PYTHON      ?= python3
 VENV        ?= .venv
 CONSTRAINTS ?= constraints/tested.txt
-PY          := $(VENV)/bin/python
-STAMP       := $(VENV)/.tlcourse-installed
 PYTEST_ARGS ?=
+ifeq ($(USE_ACTIVE_ENV),1)
+VENV        := $(or $(CONDA_PREFIX),$(VIRTUAL_ENV),$(error USE_ACTIVE_ENV=1 needs an active environment: conda activate tlcourse (or source VENV/bin/activate)))
+STAMP       := check-active-env
+INSTALL     := --existing
+else
+STAMP       := $(VENV)/.tlcourse-installed
+INSTALL     := --constraints $(CONSTRAINTS)
+endif
+PY          := $(VENV)/bin/python
 
-.PHONY: help install demo test build check-build lab prepare-offline bench clean sandbox-tools
+.PHONY: help install demo test build check-build lab prepare-offline bench clean sandbox-tools check-active-env
 
 help:
 	@echo "make demo             build the release, grade a simulated class with nbgrader, print the scores"
@@ -17,11 +27,11 @@ help:
 	@echo "make lab              open JupyterLab on the student notebooks"
 	@echo "make prepare-offline  fetch data and weights into data/cache for a classroom without internet"
 	@echo "make bench            measure speed and memory, write BENCHMARKS.md and benchmarks/results.json"
-	@echo "make install          only create/update the virtual environment"
+	@echo "make install          only create/update the virtual environment (USE_ACTIVE_ENV=1: check the active one)"
 	@echo "make sandbox-tools    install bubblewrap (the grading sandbox) when root with apt-get"
 
 $(STAMP): pyproject.toml $(CONSTRAINTS) tools/install.py
-	@$(PYTHON) tools/install.py --venv $(VENV) --constraints $(CONSTRAINTS)
+	@$(PYTHON) tools/install.py --venv $(VENV) $(INSTALL)
 
 install: $(STAMP)
 

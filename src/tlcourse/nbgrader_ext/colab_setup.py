@@ -6,6 +6,8 @@ lives in one place.
 
 from __future__ import annotations
 
+import textwrap
+
 from nbgrader.preprocessors import NbGraderPreprocessor as Preprocessor
 from traitlets import Unicode
 
@@ -30,16 +32,54 @@ def repository_url() -> str:
     raise RuntimeError("pyproject.toml has no [project.urls] Repository entry.")
 
 
-def setup_cell_source(url: str) -> str:
-    """The code of a student notebook's first cell: installs the course on Colab only."""
+# What the Colab runtime ships and the setup cell must never change: its notebook front end
+# and kernel (upgrading them asks for a restart and can crash-loop the runtime) and its
+# deep-learning stack (a CUDA build matched to the machine). The cell pins whichever of them
+# are installed, at their installed versions, while pip installs the course.
+HOST_PACKAGES = (
+    "ipython", "ipykernel", "notebook", "ipywidgets", "widgetsnbextension", "jupyterlab-widgets",
+    "jupyter-client", "jupyter-core", "jupyter-server", "tornado", "traitlets", "pyzmq",
+    "matplotlib-inline", "torch", "torchvision", "numpy", "scipy", "pandas", "matplotlib", "pillow",
+)
+# d2l 1.0.3 pins old numpy/pandas/matplotlib that break current Python: installed without them.
+D2L = "d2l==1.0.3"
+PINS_FILE = "/tmp/tlcourse-colab-pins.txt"
+# Set in every Kaggle notebook kernel (Kaggle has no google.colab module loaded).
+KAGGLE_VARIABLE = "KAGGLE_KERNEL_RUN_TYPE"
+
+
+def course_requirement(url: str) -> str:
+    """What pip installs for the course on Colab: the package from the repository."""
+    return f"tlcourse @ git+{url}"
+
+
+def setup_cell_source(package: str) -> str:
+    """The code of a student notebook's first cell: installs ``package`` (a pip requirement) on Colab
+    and Kaggle (whose image is built on Colab's) only."""
+    keep = textwrap.wrap(" ".join(HOST_PACKAGES), 76, break_on_hyphens=False)
+    keep_lines = "".join(f'            "{line} "\n' for line in keep).rstrip(' "\n') + '").split()\n'
     return (
-        "# Course setup. On Google Colab this installs the course package and d2l;\n"
-        "# anywhere else it does nothing (install the course with `make install` instead).\n"
+        "# Course setup. On Google Colab (and Kaggle) this installs the course package and d2l and\n"
+        "# changes nothing already there (IPython, notebook, ipywidgets, torch, ...): no restart needed.\n"
+        "# Anywhere else it does nothing (install the course with `make install` instead).\n"
+        "import os\n"
         "import sys\n"
         "\n"
-        "if \"google.colab\" in sys.modules:\n"
-        f"    %pip install --quiet \"tlcourse @ git+{url}\"\n"
-        "    %pip install --quiet --no-deps d2l==1.0.3\n"
+        f"if \"google.colab\" in sys.modules or \"{KAGGLE_VARIABLE}\" in os.environ:\n"
+        "    from importlib.metadata import PackageNotFoundError, version\n"
+        "\n"
+        "    # What the runtime installed stays at its version (pip gets these as constraints).\n"
+        "    keep = (" + keep_lines.lstrip() +
+        "    pins = []\n"
+        "    for name in keep:\n"
+        "        try:\n"
+        "            pins.append(f\"{name}=={version(name)}\\n\")\n"
+        "        except PackageNotFoundError:\n"
+        "            pass  # not on this runtime: pip may install it\n"
+        f"    with open(\"{PINS_FILE}\", \"w\") as file:\n"
+        "        file.writelines(pins)\n"
+        f"    %pip install --quiet --constraint {PINS_FILE} \"{package}\"\n"
+        f"    %pip install --quiet --no-deps {D2L}\n"
     )
 
 
@@ -52,5 +92,5 @@ class ColabSetup(Preprocessor):
         url = self.url or repository_url()
         for cell in nb.cells:
             if cell.cell_type == "code" and SETUP_TAG in cell.get("metadata", {}).get("tags", []):
-                cell.source = setup_cell_source(url)
+                cell.source = setup_cell_source(course_requirement(url))
         return nb, resources
