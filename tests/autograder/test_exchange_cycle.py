@@ -81,7 +81,7 @@ def test_two_students_go_through_the_whole_cycle_in_the_course_exchange(tmp_path
     exchange = course / "exchange" / course_id(course)
 
     # The instructor: build and release, no flags.
-    nbgrader(course, "generate_assignment", CONCEPTS)
+    nbgrader(course, "generate_assignment", CONCEPTS, "--force")
     nbgrader(course, "release_assignment", CONCEPTS)
     assert (exchange / "outbound" / CONCEPTS / NOTEBOOK).is_file()
 
