@@ -3,8 +3,8 @@
 ``student``: JupyterLab on ``notebooks/`` without nbgrader's instructor panels (Create
 Assignment, Formgrader, Course List: their lab plugins and server extensions are off); the
 student's Assignment List and Validate stay, the Assignment List reading the course's exchange
-(``tlcourse.exchange``) under the course id. It runs in ``notebooks/``, so Validate uses the
-students' nbgrader settings, not the graders' (sandbox, limits).
+(``tlcourse.exchange``) under the course id. Both sessions run in the course directory, as
+``make lab`` always did, so Validate judges with the course's own ``nbgrader_config.py``.
 
 ``instructor``: JupyterLab on the course directory, opening formgrader, with every nbgrader
 panel on; formgrader reads the course's ``nbgrader_config.py`` (gradebook, exchange).
@@ -45,7 +45,8 @@ SESSIONS = ("student", "instructor")
 
 @dataclass(frozen=True)
 class LabSession:
-    """One JupyterLab session: what it serves, its own config folder, the page it opens."""
+    """One JupyterLab session: what it serves (``root``; it runs in ``course_dir``), its own
+    config folder, the page it opens."""
 
     name: str
     course_dir: Path
@@ -71,8 +72,9 @@ class LabSession:
         nbgrader_config = folder / "nbgrader_config.py"
         if on:  # formgrader reads the course's own nbgrader_config.py
             nbgrader_config.unlink(missing_ok=True)
-        else:
-            nbgrader_config.write_text(student_config(self.course_dir))
+        else:  # the Assignment List: the course's exchange, and what it fetches lands in root
+            nbgrader_config.write_text(student_config(self.course_dir)
+                                       + f"c.Exchange.assignment_dir = {str(self.root)!r}\n")
         return folder
 
     def command(self, *extra: str) -> list[str]:
@@ -114,7 +116,7 @@ def main(argv: list[str] | None = None) -> int:
     lab.write_config()
     command = lab.command(*extra)
     print(f"+ {' '.join(command)}   (Jupyter config: {lab.config_dir})", flush=True)
-    os.chdir(lab.root)
+    os.chdir(lab.course_dir)
     os.execve(command[0], command, lab.environment())
     return 0  # not reached
 

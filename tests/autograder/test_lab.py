@@ -80,7 +80,7 @@ def running(lab: LabSession, state: Path):
     log_path = state / f"{lab.name}.log"
     state.mkdir(parents=True, exist_ok=True)
     with log_path.open("wb") as log:
-        process = subprocess.Popen(command, cwd=lab.root, env=env, stdout=log, stderr=subprocess.STDOUT,
+        process = subprocess.Popen(command, cwd=lab.course_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
                                    start_new_session=True)
     server = Server(port, token)
     try:
@@ -126,6 +126,8 @@ def test_the_students_lab_has_no_instructor_panels_and_lists_the_released_assign
         assert lab.get("/formgrader")[0] == 404   # formgrader's pages and API
         assert lab.get("/formgrader/api/assignments")[0] == 404
         assert lab.get("/formgraders")[0] == 404  # the course list
+        served = {item["name"] for item in lab.json("/api/contents")["content"]}
+        assert CONCEPTS in served and "source" not in served     # notebooks/, not the course
         # The Assignment List: the course, and its release, already in notebooks/ (fetched).
         assert lab.json("/courses")["value"] == [course_id(course)]
         listed = lab.json(f"/assignments?course_id={course_id(course)}")
