@@ -145,4 +145,6 @@ def test_the_instructors_lab_opens_formgrader_on_the_course_with_its_gradebook(c
         assert set(assignments) >= {CONCEPTS}
         assert assignments[CONCEPTS]["status"] == "released", assignments[CONCEPTS]
         assert (course / "gradebook.db").is_file()
+        status, _, page = lab.get("/formgrader/gradebook")            # hand grading
+        assert status == 200 and "Manual Grading" in page
         assert lab.json("/formgraders")["success"]
