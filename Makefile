@@ -18,13 +18,14 @@ INSTALL     := --constraints $(CONSTRAINTS)
 endif
 PY          := $(VENV)/bin/python
 
-.PHONY: help install demo test build check-build lab prepare-offline bench clean sandbox-tools check-active-env
+.PHONY: help install demo test build check-build lab formgrader prepare-offline bench clean sandbox-tools check-active-env
 
 help:
 	@echo "make demo             build the release, grade a simulated class with nbgrader, print the scores"
 	@echo "make test             run the test suite (installs everything first)"
 	@echo "make build            rebuild notebooks/ (student versions) from source/ with nbgrader"
-	@echo "make lab              open JupyterLab on the student notebooks"
+	@echo "make lab              open JupyterLab on the student notebooks (no instructor panels)"
+	@echo "make formgrader       open the instructor view: formgrader on the course, its exchange and gradebook"
 	@echo "make prepare-offline  fetch data and weights into data/cache for a classroom without internet"
 	@echo "make bench            measure speed and memory, write BENCHMARKS.md and benchmarks/results.json"
 	@echo "make install          only create/update the virtual environment (USE_ACTIVE_ENV=1: check the active one)"
@@ -55,8 +56,12 @@ build: $(STAMP)
 check-build: $(STAMP)
 	$(PY) -m autograder.build --check
 
+# Students' and instructors' JupyterLab, each with its own Jupyter config (autograder/lab.py).
 lab: $(STAMP)
-	$(VENV)/bin/jupyter lab notebooks/
+	$(PY) -m autograder.lab student
+
+formgrader: $(STAMP)
+	$(PY) -m autograder.lab instructor
 
 bench: $(STAMP)
 	$(PY) -m benchmarks.run

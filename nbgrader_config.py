@@ -11,6 +11,7 @@ from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
 from nbgrader.preprocessors import Execute, OverwriteCells, SaveAutoGrades
 from nbgrader.validator import Validator
 
+from tlcourse.exchange import exchange_root
 from tlcourse.gradebook import gradebook_url
 from tlcourse.nbgrader_ext import (ColabSetup, FlagTampering, GradingExecute, HideHiddenTests,
                                   KeepOnlyNotebooks, MarkForManualReview, ReimportChecks,
@@ -29,12 +30,19 @@ ASSIGNMENTS = [
     ("04_scratch_vs_pretrained", "Scratch vs pretrained"),
 ]
 
+COURSE_DIR = Path(__file__).resolve().parent
+
 c.CourseDirectory.course_id = COURSE_ID
 c.CourseDirectory.release_directory = "notebooks"
+# Assignments and feedback travel through <course>/exchange, or the folder named by
+# TLCOURSE_EXCHANGE (several users on one machine: a shared folder outside the course, see
+# README); never nbgrader's /usr/local/share/nbgrader/exchange (tlcourse.exchange decides).
+# Students get the same folder and the course id from `python -m autograder.student_config`.
+c.Exchange.root = str(exchange_root(COURSE_DIR))
 # nbgrader's SQLite file in this folder, whose graders wait for each other's writes; for
 # several graders on a server set TLCOURSE_GRADEBOOK_URL, e.g.
 # postgresql://grader@localhost/tlcourse (tlcourse.gradebook decides).
-c.CourseDirectory.db_url = gradebook_url(Path(__file__).resolve().parent)
+c.CourseDirectory.db_url = gradebook_url(COURSE_DIR)
 # nbgrader 0.9 under SQLAlchemy 2 warns three times (SAWarning) when it records a new
 # student's submission; the rows are the same without the warnings.
 create_submissions_without_autoflush()

@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-# Files nbgrader itself writes into a submission folder (``nbgrader collect``).
-NBGRADER_FILES = frozenset({"timestamp.txt"})
+from tlcourse.nbgrader_ext.keep_only_notebooks import NBGRADER_FILES
 
 
 def extra_files(submission_dir: Path, notebook_names: list[str]) -> list[str]:

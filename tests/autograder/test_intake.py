@@ -53,9 +53,10 @@ def score(course, student: str) -> float:
         return gb.find_submission(CONCEPTS, student).score
 
 
-def test_extra_files_are_everything_but_the_notebooks_and_nbgraders_timestamp(tmp_path):
+def test_extra_files_are_everything_but_the_notebooks_and_nbgraders_own(tmp_path):
     (tmp_path / "pkg").mkdir()
-    for name in ("concepts.ipynb", "timestamp.txt", "pkg/mod.py", ".hidden.pth", "other.ipynb"):
+    for name in ("concepts.ipynb", "timestamp.txt", "submission_secret.txt", "pkg/mod.py",
+                 ".hidden.pth", "other.ipynb"):
         (tmp_path / name).write_text("x")
     assert extra_files(tmp_path, ["concepts.ipynb"]) == [".hidden.pth", "other.ipynb", "pkg/mod.py"]
     assert extra_files(tmp_path / "missing", ["concepts.ipynb"]) == []

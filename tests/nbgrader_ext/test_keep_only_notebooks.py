@@ -28,6 +28,17 @@ def test_only_the_notebooks_stay_in_the_autograde_pass(tmp_path, monkeypatch, ca
     assert "removed before the kernel started: .x.pth, sitecustomize.py, tlcourse" in caplog.text
 
 
+def test_nbgraders_own_exchange_files_stay_for_release_feedback(tmp_path, monkeypatch):
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    folder = folder_with_extras(tmp_path)
+    for name in ("timestamp.txt", "submission_secret.txt"):
+        (folder / name).write_text("2026-11-30 12:00:00.000000 UTC")
+    (folder / "timestamp.py").write_text("x = 1")
+    run(folder)
+    assert sorted(p.name for p in folder.iterdir()) == [
+        "concepts.ipynb", "other.ipynb", "submission_secret.txt", "timestamp.txt"]
+
+
 def test_a_symlink_is_removed_and_what_it_points_to_is_kept(tmp_path, monkeypatch):
     monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
     outside = tmp_path / "outside"
@@ -37,6 +48,7 @@ def test_a_symlink_is_removed_and_what_it_points_to_is_kept(tmp_path, monkeypatc
     folder.mkdir()
     (folder / "tlcourse").symlink_to(outside)
     (folder / "linked.ipynb").symlink_to(outside / "keep.py")
+    (folder / "timestamp.txt").symlink_to(outside / "keep.py")
     run(folder)
     assert list(folder.iterdir()) == []
     assert (outside / "keep.py").read_text() == "x = 1"

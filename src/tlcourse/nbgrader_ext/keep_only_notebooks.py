@@ -6,7 +6,9 @@ first on ``sys.path``: a ``tlcourse/`` folder shipped next to the notebook would
 course's checks, a ``sitecustomize.py`` or ``.pth`` file or an IPython profile could change
 what the tests see. ``KeepOnlyNotebooks`` runs first in the autograde pipeline, before any
 student code: it removes from that folder everything but its top-level ``.ipynb`` files
-(which nbgrader writes itself, one per graded notebook), and logs what it removed. Files a
+(which nbgrader writes itself, one per graded notebook) and the two text files nbgrader's
+exchange puts in every submission (``NBGRADER_FILES``: ``generate_feedback`` copies them to
+``feedback/`` and ``release_feedback`` needs them there), and logs what it removed. Files a
 notebook writes there while it runs are removed before the assignment's next notebook runs.
 The submission itself (``submitted/``) is never touched; ``autograder.intake`` lists its
 extra files in the grading report.
@@ -21,10 +23,18 @@ from pathlib import Path
 from nbgrader.preprocessors import NbGraderPreprocessor as Preprocessor
 
 
+#: Files nbgrader's exchange writes into a submission folder (``nbgrader submit``) and reads back
+#: (``release_feedback``: the submission's time and the secret that names its feedback). Plain
+#: text files that no import can pick up; a student's own file of that name is replaced by submit.
+NBGRADER_FILES = frozenset({"timestamp.txt", "submission_secret.txt"})
+
+
 def removable(folder: Path) -> list[Path]:
-    """Entries of ``folder`` that are not a top-level notebook file (symlinks always are)."""
+    """Entries of ``folder`` that are not a top-level notebook file nor one of nbgrader's own
+    files (symlinks always are)."""
     return sorted(p for p in folder.iterdir()
-                  if p.is_symlink() or not (p.is_file() and p.suffix == ".ipynb"))
+                  if p.is_symlink() or not p.is_file()
+                  or not (p.suffix == ".ipynb" or p.name in NBGRADER_FILES))
 
 
 def remove(path: Path) -> None:
