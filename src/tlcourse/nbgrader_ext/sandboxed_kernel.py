@@ -84,24 +84,28 @@ class SandboxedKernelManager(LimitedKernelManager):
                                              "{connection_file}"], language="python",
                                        display_name="Python 3 (grading sandbox)",
                                        interrupt_mode="message")
+        readable = _python_paths(env)
         self._layout = SandboxLayout(
-            sockets=str(self._sandbox_dir), home=str(Path.home()), hidden=self._hidden(notebook_dir),
-            readable=_python_paths(env), env={k: env[k] for k in self.pass_env if k in env},
+            sockets=str(self._sandbox_dir), home=str(Path.home()), hidden=self._hidden(notebook_dir, readable),
+            readable=readable, env={k: env[k] for k in self.pass_env if k in env},
             home_size=parse_size(self.home_size), tmp_size=parse_size(self.tmp_size),
             shm_size=parse_size(self.shm_size), work_size=parse_size(self.work_size))
         self._cgroup = KernelCgroup(self._sandbox_dir.name, parse_size(self.memory),
                                     self.max_processes, self.cpus)
         self._cgroup.create()
 
-    def _hidden(self, notebook_dir: str | None) -> list[str]:
+    def _hidden(self, notebook_dir: str | None, readable: list[str]) -> list[str]:
         """The course folder (found from the notebook's folder and the grader's), the notebook's
-        folder itself, and the configured ``hide`` list."""
+        folder itself, any course folder the interpreter or the course package sits in (an
+        editable install in the course's own checkout: its ``source/`` holds the hidden tests;
+        the package folders themselves are shown again read-only), and the ``hide`` list."""
         hidden = [*self.hide, os.getcwd()]
         if notebook_dir:
             hidden.append(str(Path(notebook_dir).resolve()))
-            hidden += [str(p) for p in Path(notebook_dir).resolve().parents
-                       if (p / "nbgrader_config.py").exists() or (p / "gradebook.db").exists()]
-        return hidden
+            hidden += _course_folders_above(notebook_dir)
+        for path in readable:
+            hidden += _course_folders_above(path)
+        return sorted(set(hidden))
 
     def write_connection_file(self, **kwargs) -> None:
         super().write_connection_file(**kwargs)
@@ -146,6 +150,13 @@ class SandboxedKernelManager(LimitedKernelManager):
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
             self._sandbox_dir = None
+
+
+def _course_folders_above(path: str) -> list[str]:
+    """The folders above ``path`` that hold an nbgrader course (``nbgrader_config.py`` or
+    ``gradebook.db``)."""
+    return [str(p) for p in Path(path).resolve().parents
+            if (p / "nbgrader_config.py").exists() or (p / "gradebook.db").exists()]
 
 
 def _python_paths(env: dict[str, str]) -> list[str]:
