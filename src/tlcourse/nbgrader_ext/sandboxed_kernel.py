@@ -98,13 +98,16 @@ class SandboxedKernelManager(LimitedKernelManager):
         """The course folder (found from the notebook's folder and the grader's), the notebook's
         folder itself, any course folder the interpreter or the course package sits in (an
         editable install in the course's own checkout: its ``source/`` holds the hidden tests;
-        the package folders themselves are shown again read-only), and the ``hide`` list."""
-        hidden = [*self.hide, os.getcwd()]
+        the package folders themselves are shown again read-only), the course folders next to
+        each of those (other checkouts or terms of the course), and the ``hide`` list."""
+        courses = []
+        for path in ([notebook_dir] if notebook_dir else []) + readable:
+            courses += _course_folders_above(path)
+        siblings = [str(p) for course in set(courses) for p in Path(course).parent.iterdir()
+                    if p.is_dir() and _is_course_folder(p)]
+        hidden = [*self.hide, os.getcwd(), *courses, *siblings]
         if notebook_dir:
             hidden.append(str(Path(notebook_dir).resolve()))
-            hidden += _course_folders_above(notebook_dir)
-        for path in readable:
-            hidden += _course_folders_above(path)
         return sorted(set(hidden))
 
     def write_connection_file(self, **kwargs) -> None:
@@ -152,11 +155,17 @@ class SandboxedKernelManager(LimitedKernelManager):
             self._sandbox_dir = None
 
 
+def _is_course_folder(path: Path) -> bool:
+    """Does ``path`` hold an nbgrader course (``nbgrader_config.py`` or ``gradebook.db``)?"""
+    try:
+        return (path / "nbgrader_config.py").exists() or (path / "gradebook.db").exists()
+    except OSError:
+        return False
+
+
 def _course_folders_above(path: str) -> list[str]:
-    """The folders above ``path`` that hold an nbgrader course (``nbgrader_config.py`` or
-    ``gradebook.db``)."""
-    return [str(p) for p in Path(path).resolve().parents
-            if (p / "nbgrader_config.py").exists() or (p / "gradebook.db").exists()]
+    """The folders above ``path`` that hold an nbgrader course."""
+    return [str(p) for p in Path(path).resolve().parents if _is_course_folder(p)]
 
 
 def _python_paths(env: dict[str, str]) -> list[str]:
