@@ -120,13 +120,17 @@ for fd in range(3, 1024):
 #: the student's own feedback, verbatim.
 READ_HIDDEN_FROM_HISTORY = '''
 import linecache
+# only what the student wants: the hidden regions of the test cells, as they ran
+wanted = lambda source: "BEGIN HIDDEN TESTS" in source
 print("FOUND history")
 for source in In:
-    print(source)
+    if wanted(source):
+        print(source[source.index("BEGIN HIDDEN TESTS"):][:3000])
 for name, entry in list(linecache.cache.items()):
-    if len(entry) > 2 and entry[2]:
+    if len(entry) > 2 and entry[2] and wanted("".join(entry[2])):
         print("FOUND linecache", name)
-        print("".join(entry[2]))
+        text = "".join(entry[2])
+        print(text[text.index("BEGIN HIDDEN TESTS"):][:3000])
 '''
 
 #: Every later cell's source printed as it starts: the test cells' hidden regions included.

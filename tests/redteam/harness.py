@@ -33,12 +33,9 @@ from autograder.submissions import Student, answer_cells, solution_code, write_s
 from tests.corpus.build import drop_ungraded_tail
 from tests.redteam.cases import ASSIGNMENT, ATTACKS, NOTEBOOK, SWAPPED_COUNTS, Attack
 
-#: Settings of the red-team run: a per-cell limit shorter than the course's keeps the
-#: interrupt-proof case shorter (long enough for the first imports on a loaded machine).
-REDTEAM_CONFIG = """
-# --- red-team run (tests/redteam) ---
-c.Execute.timeout = 120
-"""
+# The course's own nbgrader_config.py, per-cell limit included (180 s): on a loaded machine the
+# first imports of a kernel took more than 120 s; the interrupt-proof attack outlasts any limit.
+
 #: Honest students graded before the attacks and again after them.
 BEFORE = ("honest_reference", "honest_partial")
 #: Honest students graded between the attacks (in parallel with them).
@@ -150,8 +147,6 @@ def write_attack(course: Path, attack: Attack) -> Path:
 
 def build_red_team(out: Path, secrets: RunSecrets, attacks: list[Attack] = ATTACKS) -> Path:
     course = fresh_course_dir(out)
-    with open(course / "nbgrader_config.py", "a") as handle:
-        handle.write(REDTEAM_CONFIG)
     nbgrader(course, "generate_assignment", ASSIGNMENT, "--force")
     for student_id in BEFORE + DURING:
         for path in write_submission(course, honest_student(student_id, secrets), ASSIGNMENT):
@@ -200,16 +195,20 @@ def _files(folder: Path, skip=()) -> dict[str, tuple]:
 
 
 def _top_level(folder: Path) -> dict[str, tuple]:
-    """A folder's entries (no recursion): mtime, owner, mode; .pth files hashed too."""
+    """A folder's entries (no recursion): owner and mode; files also their mtime and, for .pth
+    files, their hash. (A folder's own mtime changes whenever Python caches bytecode inside it.)"""
     found = {}
     if not folder.is_dir():
         return found
     for path in folder.iterdir():
+        if path.name == "__pycache__":
+            continue
         try:
             stat = path.lstat()
         except OSError:
             continue
-        found[str(path)] = (stat.st_mtime_ns, stat.st_uid, stat.st_mode,
+        is_file = not path.is_dir()
+        found[str(path)] = (stat.st_mtime_ns if is_file else 0, stat.st_uid, stat.st_mode,
                             _digest(path) if path.suffix == ".pth" else "")
     return found
 
