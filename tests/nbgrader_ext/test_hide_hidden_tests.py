@@ -80,3 +80,19 @@ def test_short_hidden_lines_and_visible_lines_hide_nothing():
     nb, _ = HideHiddenTests().preprocess(notebook(create_grade_cell(HIDDEN),
                                                   answer_cell("x", outputs=[printed])), {})
     assert nb.cells[1].outputs[0]["text"] == 'print("Correct.")\ncheck_linear(new_layer)\n'
+
+
+def test_an_error_keeps_its_message_and_lines_the_notebook_shows_anyway_hide_nothing():
+    """Only the traceback of an error that quotes the hidden tests goes; its message stays (the
+    feedback still says what was wrong). A hidden line the notebook also shows is no secret."""
+    source = HIDDEN.replace("_secret = check_linear.__module__", "torch.manual_seed(0)\n_secret = 1") + \
+        "\ntorch.manual_seed(0)"
+    failed = error("CheckFailed", "Expected: 7 classes")
+    failed["traceback"] = ["CheckFailed   Traceback", '----> 5 assert new_layer.out_features == 7, "seven classes"',
+                           "CheckFailed: Expected: 7 classes"]
+    seeded = stream("stdout", "torch.manual_seed(0)\n")
+    answer = answer_cell("x", outputs=[failed, seeded])
+    nb, _ = HideHiddenTests().preprocess(notebook(create_grade_cell(source), answer), {})
+    kept_error, kept_stream = nb.cells[1].outputs
+    assert kept_error["evalue"] == "Expected: 7 classes" and "out_features" not in str(kept_error["traceback"])
+    assert kept_stream["text"] == "torch.manual_seed(0)\n"

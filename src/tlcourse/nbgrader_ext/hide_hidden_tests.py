@@ -33,8 +33,12 @@ class HideHiddenTests(Preprocessor):
     min_quoted_chars = Integer(16, help="shortest hidden line whose quotation hides an output").tag(config=True)
 
     def preprocess(self, nb, resources):
-        self._hidden_lines = {line for cell in nb.cells if cell.cell_type == "code"
-                              for line in self.hidden_lines(cell.source) if len(line) >= self.min_quoted_chars}
+        code = [cell.source for cell in nb.cells if cell.cell_type == "code"]
+        visible = "\n".join(self.hide(source) for source in code)
+        # a hidden line that the notebook also shows (``torch.manual_seed(0)``) is no secret, and
+        # the traceback of a visible line must stay readable
+        self._hidden_lines = {line for source in code for line in self.hidden_lines(source)
+                              if len(line) >= self.min_quoted_chars and line not in visible}
         return super().preprocess(nb, resources)
 
     def preprocess_cell(self, cell, resources, index):
@@ -46,7 +50,7 @@ class HideHiddenTests(Preprocessor):
                 if output.get("output_type") == "error":
                     output["traceback"] = [f"{output.get('ename', 'Error')}: {output.get('evalue', '')}"]
         lines = getattr(self, "_hidden_lines", set())
-        cell.outputs = [_redacted(output) if _quotes(output, lines) else output
+        cell.outputs = [_redacted(output, lines) if _quotes(output, lines) else output
                         for output in cell.get("outputs", [])]
         return cell, resources
 
@@ -93,11 +97,16 @@ def _quotes(output, lines: set[str]) -> bool:
     return any(line in text for line in lines)
 
 
-def _redacted(output):
-    """``output`` saying only ``QUOTED_NOTE``; an error stays an error (same name), so the grade is kept."""
+def _redacted(output, lines: set[str]):
+    """``output`` saying ``QUOTED_NOTE`` instead; an error stays an error (same name, so the grade is
+    kept) and keeps its message unless the message itself quotes the hidden tests."""
     kind = output.get("output_type")
     if kind == "error":
-        output["evalue"], output["traceback"] = QUOTED_NOTE, [f"{output.get('ename', 'Error')}: {QUOTED_NOTE}"]
+        evalue = output.get("evalue", "")
+        if any(line in evalue for line in lines):
+            evalue = QUOTED_NOTE
+        output["evalue"] = evalue
+        output["traceback"] = [f"{output.get('ename', 'Error')}: {evalue}", QUOTED_NOTE]
     elif kind == "stream":
         output["text"] = QUOTED_NOTE + "\n"
     else:
