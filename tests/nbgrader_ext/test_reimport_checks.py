@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 
@@ -125,7 +126,7 @@ def autograded(tmp_path_factory):
 
     course = fresh_course_dir(tmp_path_factory.mktemp("reimport") / "course")
     nbgrader(course, "generate_assignment", FOOD, "--force")
-    for student, (answer_id, code, *_) in TAMPERING.items():
+    for student, (answer_id, code, *_) in {**TAMPERING, **SHADOWED}.items():
         for path in write_submission(course, Student(student, edits={FOOD: {answer_id: code}}), FOOD):
             drop_ungraded_tail(path)
         run = autograde_one(course, FOOD, student, "--FlagTampering.enabled=False")
@@ -143,6 +144,62 @@ TAMPERING = {
                        "b.require = lambda *args, **kwargs: None\nin_features = net.fc.out_features",
                        "Correct: ResNet-18", "OLD head's out_features"),
 }
+
+
+#: A copy of the course package in the kernel's /tmp whose require() passes everything, put first
+#: on sys.path with the real package dropped from sys.modules: the visible check and the hidden
+#: tests' fresh import would both load it.
+SHADOW_ON_SYS_PATH = """import os, shutil, sys, tlcourse
+shutil.copytree(os.path.dirname(tlcourse.__file__), "/tmp/shadow/tlcourse")
+with open("/tmp/shadow/tlcourse/checks/base.py", "a") as handle:
+    handle.write("\\ndef require(*args, **kwargs):\\n    return None\\n")
+sys.path.insert(0, "/tmp/shadow")
+for name in [n for n in sys.modules if n == "tlcourse" or n.startswith("tlcourse.")]:
+    sys.modules.pop(name)
+in_features = net.fc.out_features"""
+#: student -> (answer cell, its code, what the visible test printed, what the hidden test said)
+SHADOWED = {"shadow_on_sys_path": ("ex1_in_features", SHADOW_ON_SYS_PATH, "Correct: ResNet-18",
+                                   "tlcourse.checks was not loaded from the course's installed checks")}
+
+
+@pytest.mark.slow
+def test_checks_imported_from_a_shadow_copy_fail_the_hidden_test_as_tampering(autograded):
+    answer_id, _, visible, hidden = SHADOWED["shadow_on_sys_path"]
+    nb = nbformat.read(autograded / "autograded" / "shadow_on_sys_path" / FOOD / "foodvision_head.ipynb",
+                       as_version=4)
+    cell = next(c for c in nb.cells if c.metadata.get("nbgrader", {}).get("grade_id") == f"{answer_id}_tests")
+    printed = "".join(o.get("text", "") for o in cell.outputs if o.output_type == "stream")
+    errors = [o for o in cell.outputs if o.output_type == "error"]
+    assert visible in printed, "the visible check ran the shadow copy"
+    assert [e.ename for e in errors] == ["TamperingSuspected"], errors
+    assert hidden in errors[0].evalue and "/tmp/shadow/tlcourse/checks/__init__.py" in errors[0].evalue
+    html = (autograded / "feedback" / "shadow_on_sys_path" / FOOD / "foodvision_head.html").read_text()
+    assert "TamperingSuspected" in html
+
+
+SHADOW_KERNEL = """
+import os, shutil, sys, tlcourse
+shutil.copytree(os.path.dirname(tlcourse.__file__), SHADOW + "/tlcourse")
+sys.path.insert(0, SHADOW)
+for name in [n for n in sys.modules if n == "tlcourse" or n.startswith("tlcourse.")]:
+    sys.modules.pop(name)
+exec(CODE)
+"""
+
+
+@pytest.mark.parametrize("where", ["tmp", "home"])
+def test_the_fresh_import_refuses_checks_from_anywhere_but_the_installed_package(tmp_path, where):
+    shadow = tmp_path / where
+    code = fresh_import_code(checks_and_dependencies())
+    program = f"SHADOW = {str(shadow)!r}\nCODE = {code!r}\n" + SHADOW_KERNEL
+    proc = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True,
+                          env={**os.environ, "HOME": str(tmp_path / "home")})
+    assert proc.returncode != 0
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("TamperingSuspected: tlcourse.checks was not loaded from the course's installed checks")
+    assert str(shadow) in last
+    clean = subprocess.run([sys.executable, "-c", f"exec({code!r})"], capture_output=True, text=True)
+    assert clean.returncode == 0, clean.stderr[-2000:]
 
 
 @pytest.mark.slow

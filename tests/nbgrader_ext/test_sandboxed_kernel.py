@@ -124,6 +124,39 @@ def test_the_course_is_out_of_sight(kernel, course, rel):
     assert kernel.value(readable(str(course / rel))) is False
 
 
+def _course_checkout_of_the_package() -> Path | None:
+    """The course folder the course package is installed from (an editable install), if any."""
+    import tlcourse
+    return next((p for p in Path(tlcourse.__file__).resolve().parents if (p / "nbgrader_config.py").exists()),
+                None)
+
+
+def test_the_course_checkout_the_package_is_installed_from_and_other_courses_next_to_it_are_out_of_sight(
+        course, monkeypatch):
+    """An editable install in the course's own checkout: its source/ holds the hidden tests; so do
+    other checkouts or terms of the course next to it, and courses next to the graded one. The
+    grader works elsewhere (its working folder is hidden anyway), as nbgrader in another course does."""
+    checkout = _course_checkout_of_the_package()
+    if checkout is None:
+        pytest.skip("the course package is not installed from a course checkout here")
+    hidden_tests = sorted((checkout / "source").glob("*/*.ipynb"))
+    assert hidden_tests, f"no source notebooks in {checkout}"
+    other_term = Path(tempfile.mkdtemp(prefix="tlcourse-other-term-", dir=course.parent))
+    try:
+        (other_term / "nbgrader_config.py").write_text("c = get_config()\n")
+        (other_term / "source" / "a1").mkdir(parents=True)
+        (other_term / "source" / "a1" / "a1.ipynb").write_text(SECRET)
+        monkeypatch.chdir(course)
+        with sandboxed_kernel(str(course / "autograded" / "alice" / "a1")) as k:
+            assert k.value(readable(str(hidden_tests[0]))) is False
+            assert k.value(readable(str(checkout / "nbgrader_config.py"))) is False
+            assert k.value(readable(str(other_term / "source" / "a1" / "a1.ipynb"))) is False
+            assert k.value("import json, tlcourse.checks.concepts as c\nprint(json.dumps(c.__file__))"
+                           ).startswith(str(checkout))
+    finally:
+        shutil.rmtree(other_term, ignore_errors=True)
+
+
 def test_its_working_folder_is_private_and_empty(kernel):
     cwd, listing = kernel.value("import os, json\nprint(json.dumps([os.getcwd(), os.listdir('.')]))")
     assert listing == [] and "alice" not in cwd

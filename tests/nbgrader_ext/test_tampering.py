@@ -78,6 +78,15 @@ PROVEN = {
     "from tlcourse.checks.heads import check_linear\ncheck_linear = print": "check_linear",
     "from tlcourse.checks.heads import check_linear\ndef check_linear(*a):\n    pass": "check_linear",
     "%%time\nimport torch\ntorch.equal = max": "torch.equal",
+    # the shell and the kernel reached another way (tests/redteam: evade_ast_transformer_alias,
+    # score_kernel_skips_cells)
+    "import IPython\nsh = IPython.get_ipython()\nsh.ast_transformers.append(f)": "ast_transformers",
+    "from IPython import get_ipython as g\ng().events.register('pre_run_cell', f)": "events",
+    "import IPython\nhooks = getattr(IPython.get_ipython(), 'ast_' + 'transformers')": "getattr",
+    "ip = get_ipython()\ngetattr(ip, 'input_transformers_cleanup').append(f)": "getattr",
+    "from ipykernel.kernelapp import IPKernelApp\nk = IPKernelApp.instance().kernel\nk.do_execute = f":
+        "k.do_execute",
+    "import ipykernel.kernelapp as ka\nka.IPKernelApp.instance().kernel.shell.run_cell = f": "run_cell",
 }
 
 # What the scan cannot decide: the instructor reviews it, the points stay.
@@ -98,6 +107,7 @@ DOUBTFUL = {
     "get_ipython().user_ns_hidden": "get_ipython",
     "get_ipython().run_cell('x = 1')": "get_ipython",
     "import pandas as pd\npd.read_csv = print": "pd.read_csv",
+    "ip = get_ipython()\ngetattr(ip, 'user_ns_hidden')": "getattr",
 }
 
 

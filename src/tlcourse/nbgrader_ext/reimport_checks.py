@@ -10,6 +10,15 @@ load them anew from disk. Which modules to drop is read from the checks' source
 (every ``tlcourse`` import, lazy ones too, followed through the modules they
 import), so the list stays right when the checks' imports change. The source
 notebooks carry none of this: run directly, their hidden tests import as usual.
+
+A fresh import is only worth something if it reads the course's installed files: student
+code can put a shadow copy of the checks first on ``sys.path``, on ``tlcourse.__path__`` or
+behind a ``sys.meta_path`` finder. So the inserted lines import every one of those modules
+at once and check that each was loaded by Python's own source loader from a file under the
+installed package's folder, which the grader resolves here, outside the kernel, and writes
+into the inserted code as a literal (the test cells come from the gradebook, so the
+submission cannot change it; in the sandbox that folder is read-only). Otherwise the test
+fails with ``TamperingSuspected``, naming the module and where it came from.
 """
 
 from __future__ import annotations
@@ -27,6 +36,8 @@ CHECKS_PACKAGE = "tlcourse.checks"
 DYNAMIC_IMPORTS = {"importlib.import_module", "import_module", "__import__"}
 #: First line of the inserted code; the feedback hides it with the rest of the hidden region.
 FRESH_IMPORT_NOTE = "# A fresh copy of the checks and their helpers, whatever a student rebound in this kernel."
+#: The error a hidden test raises when the checks did not come from the installed package.
+TAMPERING_ERROR = "TamperingSuspected"
 
 
 def _package_dir() -> Path:
@@ -96,12 +107,29 @@ def checks_and_dependencies(checks: str = CHECKS_PACKAGE) -> list[str]:
     return sorted(seen - {ROOT_PACKAGE})
 
 
-def fresh_import_code(modules: list[str]) -> str:
-    """Lines that drop ``modules`` from ``sys.modules``, so the next import loads them anew."""
+def fresh_import_code(modules: list[str], package_dir: str | None = None) -> str:
+    """Lines that drop ``modules`` from ``sys.modules``, import them anew and fail the test with
+    ``TamperingSuspected`` unless Python's source loader read each from a file under
+    ``package_dir`` (default: the installed package's folder, resolved in this process)."""
+    prefix = str(Path(package_dir).resolve()) if package_dir else str(_package_dir().resolve())
+    names = sorted(modules)
     return (f"{FRESH_IMPORT_NOTE}\n"
             "import sys as _sys\n"
-            f"for _module in {sorted(modules)!r}:\n"
-            "    _sys.modules.pop(_module, None)\n")
+            f"for _module in {names!r}:\n"
+            "    _sys.modules.pop(_module, None)\n"
+            "import importlib.machinery as _machinery, os as _os\n"
+            f"_prefix = {prefix!r}\n"
+            f"for _module in {names!r}:\n"
+            "    __import__(_module)\n"
+            "    _loaded = _sys.modules[_module]\n"
+            "    _file = _os.path.realpath(getattr(_loaded, '__file__', None) or '?')\n"
+            "    _loader = getattr(_loaded, '__loader__', None)\n"
+            "    if not (_file.startswith(_prefix + _os.sep) and type(_loader) is _machinery.SourceFileLoader\n"
+            "            and _os.path.realpath(_loader.path) == _file):\n"
+            f"        raise type({TAMPERING_ERROR!r}, (Exception,), {{}})(\n"
+            "            f'{_module} was not loaded from the course\\'s installed checks ({_prefix}) but from '\n"
+            "            f'{_file} ({type(_loader).__name__}): code in this notebook redirected the import of the '\n"
+            "            'checks, so this test scores 0; ask your instructor for a manual review.')\n")
 
 
 class ReimportChecks(Preprocessor):

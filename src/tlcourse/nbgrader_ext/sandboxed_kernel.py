@@ -84,24 +84,31 @@ class SandboxedKernelManager(LimitedKernelManager):
                                              "{connection_file}"], language="python",
                                        display_name="Python 3 (grading sandbox)",
                                        interrupt_mode="message")
+        readable = _python_paths(env)
         self._layout = SandboxLayout(
-            sockets=str(self._sandbox_dir), home=str(Path.home()), hidden=self._hidden(notebook_dir),
-            readable=_python_paths(env), env={k: env[k] for k in self.pass_env if k in env},
+            sockets=str(self._sandbox_dir), home=str(Path.home()), hidden=self._hidden(notebook_dir, readable),
+            readable=readable, env={k: env[k] for k in self.pass_env if k in env},
             home_size=parse_size(self.home_size), tmp_size=parse_size(self.tmp_size),
             shm_size=parse_size(self.shm_size), work_size=parse_size(self.work_size))
         self._cgroup = KernelCgroup(self._sandbox_dir.name, parse_size(self.memory),
                                     self.max_processes, self.cpus)
         self._cgroup.create()
 
-    def _hidden(self, notebook_dir: str | None) -> list[str]:
+    def _hidden(self, notebook_dir: str | None, readable: list[str]) -> list[str]:
         """The course folder (found from the notebook's folder and the grader's), the notebook's
-        folder itself, and the configured ``hide`` list."""
-        hidden = [*self.hide, os.getcwd()]
+        folder itself, any course folder the interpreter or the course package sits in (an
+        editable install in the course's own checkout: its ``source/`` holds the hidden tests;
+        the package folders themselves are shown again read-only), the course folders next to
+        each of those (other checkouts or terms of the course), and the ``hide`` list."""
+        courses = []
+        for path in ([notebook_dir] if notebook_dir else []) + readable:
+            courses += _course_folders_above(path)
+        siblings = [str(p) for course in set(courses) for p in Path(course).parent.iterdir()
+                    if p.is_dir() and _is_course_folder(p)]
+        hidden = [*self.hide, os.getcwd(), *courses, *siblings]
         if notebook_dir:
             hidden.append(str(Path(notebook_dir).resolve()))
-            hidden += [str(p) for p in Path(notebook_dir).resolve().parents
-                       if (p / "nbgrader_config.py").exists() or (p / "gradebook.db").exists()]
-        return hidden
+        return sorted(set(hidden))
 
     def write_connection_file(self, **kwargs) -> None:
         super().write_connection_file(**kwargs)
@@ -146,6 +153,19 @@ class SandboxedKernelManager(LimitedKernelManager):
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
             self._sandbox_dir = None
+
+
+def _is_course_folder(path: Path) -> bool:
+    """Does ``path`` hold an nbgrader course (``nbgrader_config.py`` or ``gradebook.db``)?"""
+    try:
+        return (path / "nbgrader_config.py").exists() or (path / "gradebook.db").exists()
+    except OSError:
+        return False
+
+
+def _course_folders_above(path: str) -> list[str]:
+    """The folders above ``path`` that hold an nbgrader course."""
+    return [str(p) for p in Path(path).resolve().parents if _is_course_folder(p)]
 
 
 def _python_paths(env: dict[str, str]) -> list[str]:

@@ -20,7 +20,12 @@ LOW_LEVEL_NAMES = {"__builtins__", "builtins", "ctypes", "gc", "sys.settrace",
                    "sys._getframe"}
 #: Modules the tests run on: rebinding anything in them is proven tampering.
 TEST_MACHINERY = ("tlcourse", "torch", "torchvision", "numpy", "math", "builtins", "IPython", "nbgrader",
-                  "unittest", "pytest")
+                  "unittest", "pytest", "ipykernel", "jupyter_client", "zmq", "comm", "nbclient")
+#: Modules that run the kernel itself: a name bound to anything reached from them (the kernel
+#: application, its shell, its sockets) is their part, and rebinding its attributes is proven tampering.
+KERNEL_MACHINERY = ("IPython", "ipykernel", "jupyter_client", "zmq", "comm")
+#: Functions that return the kernel's shell, by module path.
+SHELL_GETTERS = {"IPython.get_ipython", "IPython.core.getipython.get_ipython"}
 #: Module attributes a student may legitimately set (settings, not functions), by module path.
 ALLOWED_MODULE_SETTINGS = ("torch.backends.", "pandas.options.")
 #: get_ipython() methods that IPython's own magics and shell commands expand to.
@@ -109,9 +114,19 @@ class _Scanner(ast.NodeVisitor):
         return f"{module}.{rest}" if module and rest else module
 
     def is_shell(self, node) -> bool:
-        """``get_ipython()`` or a name bound to it."""
-        return (isinstance(node, ast.Call) and _dotted(node.func) == "get_ipython") or \
-            (isinstance(node, ast.Name) and node.id in self.shells)
+        """``get_ipython()`` (also as ``IPython.get_ipython()`` or under another name) or a name bound to it."""
+        if isinstance(node, ast.Call):
+            name = _dotted(node.func)
+            return name == "get_ipython" or self.module_path(name) in SHELL_GETTERS
+        return isinstance(node, ast.Name) and node.id in self.shells
+
+    def kernel_part(self, node) -> str:
+        """The kernel module ``node`` is reached from (``IPKernelApp.instance().kernel``: ipykernel...);
+        '' when it is not reached from one."""
+        while isinstance(node, (ast.Attribute, ast.Call, ast.Subscript)):
+            node = node.func if isinstance(node, ast.Call) else node.value
+        module = self.module_path(node.id) if isinstance(node, ast.Name) else ""
+        return module if module.split(".")[0] in KERNEL_MACHINERY else ""
 
     def shell_attribute(self, node) -> str:
         """For ``shell.x.y...`` the name ``x``; '' when ``node`` is not an attribute of the shell."""
@@ -147,6 +162,10 @@ class _Scanner(ast.NodeVisitor):
                           proven=True)
             elif _root_call(target) == "type" or name.startswith("__builtins__."):
                 self.flag(target, f"{verb} {name or 'an attribute of a type'}", proven=True)
+            elif not module and self.kernel_part(target.value):
+                part = self.kernel_part(target.value).split(".")[0]
+                self.flag(target, f"{verb} {ast.unparse(target)}, part of {part}, which runs the kernel",
+                          proven=True)
             elif module and not module.startswith(ALLOWED_MODULE_SETTINGS):
                 proven = module.split(".")[0] in TEST_MACHINERY
                 self.flag(target, f"{verb} {name}, part of {module.split('.')[0]}"
@@ -175,6 +194,8 @@ class _Scanner(ast.NodeVisitor):
                 self.imported[target.id] = self.imported[node.value.id]   # t = torch
             elif self.is_shell(node.value):
                 self.shells.add(target.id)                                # ip = get_ipython()
+            elif self.kernel_part(node.value):                            # k = IPKernelApp.instance().kernel
+                self.imported[target.id] = f"{self.kernel_part(node.value)}.{ast.unparse(node.value)}"
         self.generic_visit(node)
 
     def visit_AugAssign(self, node):
@@ -202,6 +223,11 @@ class _Scanner(ast.NodeVisitor):
             return
         if shell_attribute:
             self.flag(node, f"uses the kernel's shell ({ast.unparse(node.func)})")
+        elif name in {"getattr", "setattr", "delattr"} and node.args and self.is_shell(node.args[0]):
+            attribute = node.args[1] if len(node.args) > 1 else None
+            computed = not (isinstance(attribute, ast.Constant) and isinstance(attribute.value, str))
+            self.flag(node, f"calls {name}() on the kernel's shell ({ast.unparse(node)})",
+                      proven=computed or name != "getattr" or attribute.value in SHELL_MACHINERY)
         elif name in {"setattr", "delattr"} and node.args:
             target = node.args[0]
             module = self.module_path(_dotted(target))
