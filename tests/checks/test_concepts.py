@@ -220,3 +220,74 @@ def test_numpy_integers_with_the_right_counts_pass(net):
 
     freeze_base(net)
     check_counts(net, np.int64(2565), np.int64(11_176_512))
+
+
+# --- the contracts: equivalent forms pass, each named mistake fails with its own message -------
+
+def test_the_contracts_are_written_down():
+    from tlcourse.checks.concepts import CONTRACT_COUNTS, CONTRACT_FREEZE, CONTRACT_STRATEGY
+
+    for contract in (CONTRACT_FREEZE, CONTRACT_COUNTS, CONTRACT_STRATEGY):
+        assert "achieves:" in contract and "may not change:" in contract and "equally right:" in contract
+
+
+def test_the_exercise_net_is_the_notebooks_and_leaves_the_random_state_alone(net):
+    from tlcourse.checks.concepts import exercise_net
+
+    state = torch.random.get_rng_state()
+    reference = exercise_net()
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert all(torch.equal(a, b) for a, b in zip(net.parameters(), reference.parameters()))
+
+
+def freeze_children_but_fc(net):
+    for child in net.children():
+        if child is not net.get_submodule("fc"):
+            for p in child.parameters():
+                p.requires_grad = False
+
+
+def freeze_twice(net):
+    for _ in range(2):
+        net.requires_grad_(False)
+        net.fc.requires_grad_(True)
+
+
+@pytest.mark.parametrize("answer", [freeze_base, freeze_children_but_fc, freeze_twice], ids=lambda f: f.__name__)
+def test_right_freezing_forms_pass_against_the_notebooks_network(net, answer):
+    from tlcourse.checks.concepts import exercise_net
+
+    answer(net)
+    check_only_head_trainable(net, reference=exercise_net())
+
+
+def replace_the_head(net):
+    net.requires_grad_(False)
+    net.fc = nn.Linear(512, 5)
+
+
+def rebuild_the_network(net):
+    fresh = torchvision.models.resnet18(weights=None)
+    fresh.fc = nn.Linear(512, 5)
+    for name, p in fresh.named_parameters():
+        p.requires_grad = name.startswith("fc.")
+    return fresh
+
+
+def seven_classes(net):
+    net.fc = nn.Linear(512, 7)
+    freeze_base(net)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (replace_the_head, r"net.fc still the head the notebook built(.|\n)*replaced by a new layer"),
+    (rebuild_the_network, r"the base's weights as the notebook built them(.|\n)*rebuilt"),
+    (seven_classes, r"other layers: fc.weight, fc.bias"),
+])
+def test_a_changed_network_fails_with_that_reason(net, answer, words):
+    from tlcourse.checks.concepts import exercise_net
+
+    net = answer(net) or net
+    check_only_head_trainable(net)  # the flags alone are right
+    with pytest.raises(CheckFailed, match=words):
+        check_only_head_trainable(net, reference=exercise_net())
