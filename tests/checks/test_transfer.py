@@ -2,6 +2,7 @@
 
 import copy
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -264,10 +265,16 @@ def replaces_layer4_with_a_copy(net, k):
         net.layer4 = copy.deepcopy(net.layer4)
 
 
-def test_the_contracts_are_written_down():
-    from tlcourse.checks.transfer import CONTRACT_SUMMARY, CONTRACT_UNFREEZE
+def test_every_graded_cell_of_the_notebook_has_a_contract():
+    import nbformat
 
-    for contract in (CONTRACT_UNFREEZE, CONTRACT_SUMMARY):
+    from tlcourse.checks.transfer import CONTRACT
+
+    path = Path(__file__).resolve().parents[2] / "source" / "04_scratch_vs_pretrained/scratch_vs_pretrained.ipynb"
+    graded = {c.metadata["nbgrader"]["grade_id"] for c in nbformat.read(path, as_version=4).cells
+              if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+    assert set(CONTRACT) == graded
+    for contract in CONTRACT.values():
         assert "achieves:" in contract and "may not change:" in contract and "equally right:" in contract
 
 

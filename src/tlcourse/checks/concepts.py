@@ -26,8 +26,15 @@ RULES = "The rules for this course"
 EXERCISE_SEED = 0
 EXERCISE_CLASSES = 5
 
-#: What the graded cell ``ex1_freeze`` must do (checked by ``check_only_head_trainable``).
-CONTRACT_FREEZE = """\
+_STRATEGY_FORMS = """\
+- may not change: STRATEGIES' spelling (the four strings are compared character by character);
+- equally right: if/elif chains in any order that gives the same answers, lookup tables,
+  helper functions, numpy string or str-subclass results with the right characters.
+"""
+#: One contract per graded test cell (grade id): what the answer must achieve, what it may not
+#: change, which forms are equally right. The checks named in each test cell verify it.
+CONTRACT = {
+    "ex1_freeze_tests": """\
 ex1_freeze, on net (the notebook's ResNet-18 with a Linear(512, 5) head net.fc):
 - achieves: every parameter outside net.fc has requires_grad False, both of net.fc's are True,
   so a training step changes net.fc only;
@@ -35,10 +42,8 @@ ex1_freeze, on net (the notebook's ResNet-18 with a Linear(512, 5) head net.fc):
   replaced by a fresh Linear(512, 5), or the network built anew, is not freezing net);
 - equally right: a loop over named_parameters() or parameters(), requires_grad_() on the whole
   network then on net.fc, on each child but net.fc, net.get_submodule("fc"), running it twice.
-"""
-
-#: What the graded cell ``ex2_counts`` must do (checked by ``check_counts``).
-CONTRACT_COUNTS = """\
+""",
+    "ex2_counts_tests": """\
 ex2_counts, on net as exercise 1 left it:
 - achieves: num_trainable = the number of elements of net's parameters with requires_grad True,
   num_frozen = that of the others (whole numbers);
@@ -46,17 +51,19 @@ ex2_counts, on net as exercise 1 left it:
   only, and the message says so);
 - equally right: generators or loops, numel() or math.prod/numpy.prod of the shapes, numpy
   integers, total minus trainable, a helper function.
-"""
-
-#: What the graded cell ``ex3_choose_strategy`` must do (checked by ``check_choose_strategy``).
-CONTRACT_STRATEGY = """\
-choose_strategy(num_images, domain_similarity, same_input_type):
-- achieves: for every situation, the exact string the notebook's table gives (first rule that
-  applies), at the thresholds too (< 1,000 small; >= 1,000,000 don't transfer);
-- may not change: STRATEGIES' spelling (the four strings are compared character by character);
-- equally right: if/elif chains in any order that gives the same answers, lookup tables,
-  helper functions, numpy string or str-subclass results with the right characters.
-"""
+""",
+    "ex3_examples_tests": """\
+choose_strategy(num_images, domain_similarity, same_input_type), on the lecture notes' examples
+and more situations of the same kinds:
+- achieves: the exact string the notebook's table gives (first rule that applies);
+""" + _STRATEGY_FORMS,
+    "ex3_rules_tests": """\
+choose_strategy(num_images, domain_similarity, same_input_type), at the thresholds and for every
+combination of sizes, similarities and input types:
+- achieves: the exact string the notebook's table gives (first rule that applies): < 1,000
+  images is small data, >= 1,000,000 is as much as the source (don't transfer);
+""" + _STRATEGY_FORMS,
+}
 
 
 # --- freezing and counting ---------------------------------------------------------------

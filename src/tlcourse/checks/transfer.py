@@ -24,8 +24,10 @@ TABLE = "3. The results table"
 ACCURACY_DECIMALS = 3
 SECONDS_DECIMALS = 1
 
-#: What the graded cell ``ex1_unfreeze_last_blocks`` must do (checked by ``check_unfreeze_last_blocks``).
-CONTRACT_UNFREEZE = """\
+#: One contract per graded test cell (grade id): what the answer must achieve, what it may not
+#: change, which forms are equally right. ``check_unfreeze_last_blocks`` and ``check_summarize`` verify them.
+CONTRACT = {
+    "ex1_unfreeze_last_blocks_tests": """\
 unfreeze_last_blocks(net, k), k = 0..5, on a torchvision ResNet-18 or ResNet-34:
 - achieves: exactly the parameters of net.fc and of the last k blocks (layer4, layer3, layer2,
   layer1, stem = conv1 + bn1, counted from the head backwards) have requires_grad True, whatever
@@ -34,10 +36,8 @@ unfreeze_last_blocks(net, k), k = 0..5, on a torchvision ResNet-18 or ResNet-34:
   values (a layer replaced by a fresh one, or re-initialised, is not unfrozen: its weights are gone);
 - equally right: loops over parameters(), requires_grad_() on modules, matching parameter names,
   get_submodule, helper functions or tables of block names, returning net or nothing.
-"""
-
-#: What the graded cell ``ex2_summarize`` must do (checked by ``check_summarize``).
-CONTRACT_SUMMARY = f"""\
+""",
+    "ex2_summarize_tests": f"""\
 summarize(runs), runs: strategy -> (net, history), any strategies:
 - achieves: a dict with one entry per strategy of runs, each a dict with (at least) "accuracy" =
   history.test_acc[-1], "seconds" = sum(history.seconds), "trainable_params" = the number of
@@ -46,7 +46,8 @@ summarize(runs), runs: strategy -> (net, history), any strategies:
 - equally right: loops or comprehensions, numpy or torch scalars, math.fsum, extra keys, values
   rounded to at least the decimals the table shows ({ACCURACY_DECIMALS} for accuracy,
   {SECONDS_DECIMALS} for seconds); the parameter counts are exact.
-"""
+""",
+}
 
 
 # --- (a) unfreeze_last_blocks ---------------------------------------------------------------
