@@ -300,3 +300,22 @@ def test_a_changed_network_fails_with_that_reason(net, answer, words):
     check_only_head_trainable(net)  # the flags alone are right
     with pytest.raises(CheckFailed, match=words):
         check_only_head_trainable(net, reference=exercise_net())
+
+
+# --- a check that cannot run says so: a grading error, never a verdict on the answer ----------
+
+def test_a_check_that_breaks_inside_reports_a_grading_error(net, monkeypatch):
+    import tlcourse.checks.concepts as concepts
+    from tlcourse.checks.base import GradingError
+
+    monkeypatch.setattr(concepts, "count_params", lambda *a, **k: 1 / 0)
+    freeze_base(net)
+    with pytest.raises(GradingError, match=r"the check check_counts could not run \(ZeroDivisionError"):
+        check_counts(net, 2565, 11_176_512)
+
+
+@pytest.mark.parametrize("value", [None, "net", [nn.Linear(2, 2)]])
+def test_net_bound_to_something_else_is_the_students_to_fix(value):
+    for check in (check_only_head_trainable, lambda net: check_counts(net, 1, 2)):
+        with pytest.raises(CheckFailed, match=r"a torch.nn.Module(.|\n)*run the notebook from the top"):
+            check(value)

@@ -350,3 +350,28 @@ def test_wrong_summarize_functions_fail_with_their_reason(answer, words):
     with pytest.raises(CheckFailed, match=re.compile(words)):
         check_summarize(answer, runs)
         check_summarize(answer, two)
+
+
+# --- a check that cannot run says so: a grading error, never a verdict on the answer ----------
+
+def test_a_check_that_breaks_inside_reports_a_grading_error(monkeypatch):
+    import tlcourse.checks.transfer as transfer
+    from tlcourse.checks.base import GradingError
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no torchvision here")
+
+    monkeypatch.setattr(transfer, "resnet_for_checks", broken)
+    with pytest.raises(GradingError, match=r"Grading error: the check check_unfreeze_last_blocks could not run "
+                       r"\(RuntimeError: no torchvision here\)(.|\n)*not a verdict on your answer"):
+        check_unfreeze_last_blocks(by_list, ks=[0])
+
+
+def test_the_students_own_exceptions_stay_teaching_messages(runs):
+    def crashes(runs):
+        raise ZeroDivisionError("division by zero")
+
+    with pytest.raises(CheckFailed, match="ZeroDivisionError"):
+        check_summarize(crashes, runs)
+    with pytest.raises(CheckFailed, match="IndexError"):
+        check_unfreeze_last_blocks(lambda net, k: [][k], ks=[0])

@@ -8,7 +8,8 @@ from typing import Callable, Iterable
 import torch
 from torch import nn
 
-from tlcourse.checks.base import fail, note_earlier, plain_int, plain_str, require, short_list
+from tlcourse.checks.base import (fail, grading_check, note_earlier, plain_int, plain_str, require,
+                                  short_list)
 from tlcourse.strategies import count_params
 
 STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don't transfer")
@@ -69,6 +70,13 @@ combination of sizes, similarities and input types:
 # --- freezing and counting ---------------------------------------------------------------
 
 
+def require_network(net, see: str) -> None:
+    """``net`` is still a PyTorch network (a student may have bound the name to something else)."""
+    require(isinstance(net, nn.Module), "net, the ResNet-18 the notebook built (a torch.nn.Module)",
+            f"net is {type(net).__name__}: {net!r:.60}", "the exercises work on the network the notebook "
+            "built; run the notebook from the top so that net is that network again.", see)
+
+
 def exercise_net() -> nn.Module:
     """The network exercise 1 starts from, built as the notebook builds it (the global random
     state is left as it was)."""
@@ -102,9 +110,11 @@ def check_same_network(net: nn.Module, reference: nn.Module) -> None:
             "layer loses what it had learned.", FREEZE)
 
 
+@grading_check
 def check_only_head_trainable(net: nn.Module, head_attr: str = "fc", reference: nn.Module | None = None) -> None:
     """Every parameter outside ``net.<head_attr>`` is frozen; every head parameter is trainable;
     with ``reference``, ``net`` also still has its parameters' names, shapes and values."""
+    require_network(net, FREEZE)
     prefix = head_attr + "."
     names = [name for name, _ in net.named_parameters()]
     base_trainable = [n for n, p in net.named_parameters() if not n.startswith(prefix) and p.requires_grad]
@@ -141,8 +151,10 @@ def _is_int(value) -> bool:
     return plain_int(value) is not None
 
 
+@grading_check
 def check_counts(net: nn.Module, num_trainable, num_frozen) -> None:
     """``num_trainable`` / ``num_frozen`` are the numbers of trainable / frozen parameters of ``net``."""
+    require_network(net, COUNTS)
     trainable, frozen = count_params(net, trainable=True), count_params(net, trainable=False)
     for name, value in (("num_trainable", num_trainable), ("num_frozen", num_frozen)):
         require(
@@ -256,6 +268,7 @@ def _outcome(fn: Callable, case: Case):
         return None, f"{type(exc).__name__}: {exc}"
 
 
+@grading_check
 def check_choose_strategy(fn, cases: Iterable[Case]) -> int:
     """``fn`` gives the notebook's strategy for every case; returns how many cases passed."""
     require(

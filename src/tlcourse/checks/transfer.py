@@ -10,7 +10,7 @@ from typing import Callable, Iterable, Sequence
 import torch
 from torch import nn
 
-from tlcourse.checks.base import fail, require, short_list
+from tlcourse.checks.base import fail, grading_check, require, short_list
 from tlcourse.history import History, Run
 from tlcourse.strategies import STRATEGIES, count_params, is_pretrained, set_up
 
@@ -116,6 +116,7 @@ def _diagnose(net: nn.Module, k: int, reused: bool) -> str:
             + ", ".join(RESNET_BLOCKS) + ").")
 
 
+@grading_check
 def check_unfreeze_last_blocks(fn: Callable, ks: Iterable[int] = range(6), depth: int = 18,
                                reuse: bool = False) -> None:
     """Call ``fn(net, k)`` for each ``k`` and compare the trainable parameters with the head
@@ -208,6 +209,7 @@ def _number(value) -> float | None:
     return None
 
 
+@grading_check
 def check_results_structure(results, strategies: Sequence[str] = STRATEGIES) -> None:
     """A dict strategy -> dict with the four required numeric entries, in sensible ranges, and
     trainable counts that grow from feature extraction to full fine-tuning."""
@@ -284,6 +286,7 @@ def _same_state(a: tuple, b: tuple) -> bool:
         na == nb and ga == gb and torch.equal(va, vb) for (na, ga, va), (nb, gb, vb) in zip(params_a, params_b))
 
 
+@grading_check
 def check_summarize(fn: Callable, runs: dict) -> dict:
     """Call the student's ``summarize`` on ``runs`` and check the result (``check_summary``) and
     that the runs are as they were; returns the summary."""
@@ -308,6 +311,7 @@ def check_summarize(fn: Callable, runs: dict) -> dict:
     return results
 
 
+@grading_check
 def check_summary(results, runs: dict) -> None:
     """``results`` is the summary of ``runs`` (strategy -> (net, history)): structure, then each
     number against the history and the network it came from."""
