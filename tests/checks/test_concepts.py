@@ -1,5 +1,7 @@
 """Do the Concepts checks accept right answers and teach on wrong ones?"""
 
+from pathlib import Path
+
 import pytest
 import torch
 import torchvision
@@ -220,3 +222,100 @@ def test_numpy_integers_with_the_right_counts_pass(net):
 
     freeze_base(net)
     check_counts(net, np.int64(2565), np.int64(11_176_512))
+
+
+# --- the contracts: equivalent forms pass, each named mistake fails with its own message -------
+
+
+def test_every_graded_cell_of_the_notebook_has_a_contract():
+    import nbformat
+
+    from tlcourse.checks.concepts import CONTRACT
+
+    path = Path(__file__).resolve().parents[2] / "source" / "01_concepts/concepts.ipynb"
+    graded = {c.metadata["nbgrader"]["grade_id"] for c in nbformat.read(path, as_version=4).cells
+              if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+    assert set(CONTRACT) == graded
+    for contract in CONTRACT.values():
+        assert "achieves:" in contract and "may not change:" in contract and "equally right:" in contract
+
+
+def test_the_exercise_net_is_the_notebooks_and_leaves_the_random_state_alone(net):
+    from tlcourse.checks.concepts import exercise_net
+
+    state = torch.random.get_rng_state()
+    reference = exercise_net()
+    assert torch.equal(torch.random.get_rng_state(), state)
+    assert all(torch.equal(a, b) for a, b in zip(net.parameters(), reference.parameters()))
+
+
+def freeze_children_but_fc(net):
+    for child in net.children():
+        if child is not net.get_submodule("fc"):
+            for p in child.parameters():
+                p.requires_grad = False
+
+
+def freeze_twice(net):
+    for _ in range(2):
+        net.requires_grad_(False)
+        net.fc.requires_grad_(True)
+
+
+@pytest.mark.parametrize("answer", [freeze_base, freeze_children_but_fc, freeze_twice], ids=lambda f: f.__name__)
+def test_right_freezing_forms_pass_against_the_notebooks_network(net, answer):
+    from tlcourse.checks.concepts import exercise_net
+
+    answer(net)
+    check_only_head_trainable(net, reference=exercise_net())
+
+
+def replace_the_head(net):
+    net.requires_grad_(False)
+    net.fc = nn.Linear(512, 5)
+
+
+def rebuild_the_network(net):
+    fresh = torchvision.models.resnet18(weights=None)
+    fresh.fc = nn.Linear(512, 5)
+    for name, p in fresh.named_parameters():
+        p.requires_grad = name.startswith("fc.")
+    return fresh
+
+
+def seven_classes(net):
+    net.fc = nn.Linear(512, 7)
+    freeze_base(net)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (replace_the_head, r"net.fc still the head the notebook built(.|\n)*replaced by a new layer"),
+    (rebuild_the_network, r"the base's weights as the notebook built them(.|\n)*rebuilt"),
+    (seven_classes, r"other layers: fc.weight, fc.bias"),
+])
+def test_a_changed_network_fails_with_that_reason(net, answer, words):
+    from tlcourse.checks.concepts import exercise_net
+
+    net = answer(net) or net
+    check_only_head_trainable(net)  # the flags alone are right
+    with pytest.raises(CheckFailed, match=words):
+        check_only_head_trainable(net, reference=exercise_net())
+
+
+# --- a check that cannot run says so: a grading error, never a verdict on the answer ----------
+
+def test_a_check_that_breaks_inside_reports_a_grading_error(net, monkeypatch):
+    import tlcourse.checks.concepts as concepts
+    from tlcourse.checks.base import GradingError
+
+    monkeypatch.setattr(concepts, "count_params", lambda *a, **k: 1 / 0)
+    freeze_base(net)
+    with pytest.raises(GradingError, match=r"the check check_counts could not run \(ZeroDivisionError"):
+        check_counts(net, 2565, 11_176_512)
+
+
+@pytest.mark.parametrize("value", [None, "net", [nn.Linear(2, 2)]])
+def test_net_bound_to_something_else_is_the_students_to_fix(value):
+    for check in (check_only_head_trainable, lambda net: check_counts(net, 1, 2)):
+        with pytest.raises(CheckFailed, match=r"a torch.nn.Module(.|\n)*run the notebook from the top"):
+            check(value)

@@ -2,6 +2,7 @@
 
 import copy
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -9,7 +10,7 @@ import torch
 from torch import nn
 
 from tlcourse.checks import CheckFailed
-from tlcourse.checks.transfer import (RESNET_BLOCKS, check_results_structure, check_summary,
+from tlcourse.checks.transfer import (RESNET_BLOCKS, check_results_structure, check_summarize, check_summary,
                                       check_unfreeze_last_blocks, expected_trainable,
                                       resnet_for_checks, synthetic_runs)
 from tlcourse.strategies import count_params
@@ -219,3 +220,158 @@ def test_tensor_scalars_count_as_numbers(runs):
     for row in results.values():
         row["accuracy"] = torch.tensor(row["accuracy"])
     check_summary(results, runs)
+
+
+# --- the contracts: equivalent forms pass, each named mistake fails with its own message -------
+
+STAGES = {1: ["layer4"], 2: ["layer4", "layer3"], 3: ["layer4", "layer3", "layer2"],
+          4: ["layer4", "layer3", "layer2", "layer1"]}
+
+
+def by_get_submodule_table(net, k):
+    def set_trainable(module, flag):
+        for p in module.parameters():
+            p.requires_grad = flag
+
+    set_trainable(net, False)
+    set_trainable(net.get_submodule("fc"), True)
+    for name in STAGES.get(k, ["layer4", "layer3", "layer2", "layer1", "conv1", "bn1"] if k == 5 else []):
+        set_trainable(net.get_submodule(name), True)
+
+
+def by_named_children(net, k):
+    order = ["fc", "layer4", "layer3", "layer2", "layer1", "stem"][:k + 1]
+    for name, child in net.named_children():
+        part = "stem" if name in ("conv1", "bn1") else name
+        child.requires_grad_(part in order)
+
+
+def replaces_the_head(net, k):
+    by_list(net, k)
+    net.fc = nn.Linear(net.fc.in_features, 7)  # "a new head is trainable anyway"
+
+
+def reinitialises_unfrozen_blocks(net, k):
+    by_list(net, k)
+    for block in [net.layer4, net.layer3, net.layer2, net.layer1][:k]:
+        for m in block.modules():
+            if isinstance(m, nn.Conv2d):
+                nn.init.kaiming_normal_(m.weight)
+
+
+def replaces_layer4_with_a_copy(net, k):
+    by_list(net, k)
+    if k >= 1:
+        net.layer4 = copy.deepcopy(net.layer4)
+
+
+def test_every_graded_cell_of_the_notebook_has_a_contract():
+    import nbformat
+
+    from tlcourse.checks.transfer import CONTRACT
+
+    path = Path(__file__).resolve().parents[2] / "source" / "04_scratch_vs_pretrained/scratch_vs_pretrained.ipynb"
+    graded = {c.metadata["nbgrader"]["grade_id"] for c in nbformat.read(path, as_version=4).cells
+              if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+    assert set(CONTRACT) == graded
+    for contract in CONTRACT.values():
+        assert "achieves:" in contract and "may not change:" in contract and "equally right:" in contract
+
+
+@pytest.mark.parametrize("answer", [by_get_submodule_table, by_named_children], ids=lambda f: f.__name__)
+def test_more_right_forms_pass(answer):
+    check_unfreeze_last_blocks(answer)
+    check_unfreeze_last_blocks(answer, ks=[5, 0, 3, 1, 4, 2], reuse=True)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (replaces_the_head, r"new or replaced parameters in fc: fc.weight, fc.bias(.|\n)*fresh random weights"),
+    (replaces_layer4_with_a_copy, r"replaced parameters in layer4: layer4.0.conv1.weight"),
+    (reinitialises_unfrozen_blocks, r"leave every weight as it was(.|\n)*changed values: layer4.0.conv1.weight"),
+])
+def test_a_network_changed_beyond_requires_grad_fails_with_that_reason(answer, words):
+    with pytest.raises(CheckFailed, match=re.compile(words)):
+        check_unfreeze_last_blocks(answer, ks=[1])
+
+
+def summarize_rounded(runs):
+    # rounded as the table shows the values: 3 decimals for accuracy, 1 for seconds
+    return {s: {"accuracy": round(h.test_acc[-1], 3), "seconds": round(sum(h.seconds), 1),
+                "trainable_params": sum(p.numel() for p in n.parameters() if p.requires_grad),
+                "total_params": sum(p.numel() for p in n.parameters())} for s, (n, h) in runs.items()}
+
+
+def summarize_torch_float32(runs):
+    import math
+
+    out = {}
+    for s, run in runs.items():
+        out[s] = dict(accuracy=torch.tensor(run.history.test_acc)[-1], seconds=torch.tensor(run.history.seconds).sum(),
+                      trainable_params=sum(math.prod(p.shape) for p in run.net.parameters() if p.requires_grad),
+                      total_params=sum(math.prod(p.shape) for p in run.net.parameters()))
+    return out
+
+
+@pytest.mark.parametrize("answer", [summarize, summarize_numpy, summarize_rounded, summarize_torch_float32],
+                         ids=lambda f: f.__name__)
+def test_right_summarize_functions_pass_the_whole_check(answer):
+    for seed, epochs in ((0, 4), (2, 7)):
+        check_summarize(answer, synthetic_runs(seed=seed, num_epochs=epochs))
+    runs = synthetic_runs(seed=1, num_epochs=2)
+    check_summarize(answer, {s: runs[s] for s in ("full_finetune", "scratch")})
+
+
+def pops_the_last_epoch(runs):
+    return {s: {"accuracy": h.test_acc.pop(), "seconds": sum(h.seconds),
+                "trainable_params": sum(p.numel() for p in n.parameters() if p.requires_grad),
+                "total_params": sum(p.numel() for p in n.parameters())} for s, (n, h) in runs.items()}
+
+
+def fixed_strategy_names(runs):
+    return {s: summarize({s: runs[s]})[s] for s in ("feature_extraction", "partial_finetune", "full_finetune", "scratch")}
+
+
+def rounded_too_far(runs):
+    results = summarize(runs)
+    for row in results.values():
+        row["accuracy"] = round(row["accuracy"], 1)
+    return results
+
+
+@pytest.mark.parametrize("answer, words", [
+    (pops_the_last_epoch, r"leave the runs as they were(.|\n)*history lists"),
+    (fixed_strategy_names, r"KeyError: 'feature_extraction'(.|\n)*whatever strategies it holds"),
+    (rounded_too_far, r"the test accuracy after the last epoch"),
+    ("not a function", r"a function summarize"),
+])
+def test_wrong_summarize_functions_fail_with_their_reason(answer, words):
+    runs = synthetic_runs(seed=1, num_epochs=2)
+    two = {s: runs[s] for s in ("full_finetune", "scratch")}
+    with pytest.raises(CheckFailed, match=re.compile(words)):
+        check_summarize(answer, runs)
+        check_summarize(answer, two)
+
+
+# --- a check that cannot run says so: a grading error, never a verdict on the answer ----------
+
+def test_a_check_that_breaks_inside_reports_a_grading_error(monkeypatch):
+    import tlcourse.checks.transfer as transfer
+    from tlcourse.checks.base import GradingError
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no torchvision here")
+
+    monkeypatch.setattr(transfer, "resnet_for_checks", broken)
+    with pytest.raises(GradingError, match=r"Grading error: the check check_unfreeze_last_blocks could not run "
+                       r"\(RuntimeError: no torchvision here\)(.|\n)*not a verdict on your answer"):
+        check_unfreeze_last_blocks(by_list, ks=[0])
+
+
+def test_the_students_own_exceptions_stay_teaching_messages(runs):
+    def crashes(runs):
+        raise ZeroDivisionError("division by zero")
+
+    with pytest.raises(CheckFailed, match="ZeroDivisionError"):
+        check_summarize(crashes, runs)
+    with pytest.raises(CheckFailed, match="IndexError"):
+        check_unfreeze_last_blocks(lambda net, k: [][k], ks=[0])

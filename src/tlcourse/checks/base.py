@@ -2,12 +2,37 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
-from typing import Iterable
+from typing import Callable, Iterable
 
 
 class CheckFailed(AssertionError):
     """A graded check failed; the message teaches what to change."""
+
+
+class GradingError(RuntimeError):
+    """A check could not run: a fault of the grading code, not of the student's answer."""
+
+
+def grading_check(check: Callable) -> Callable:
+    """Decorate a check: its ``CheckFailed`` (the answer is wrong) passes through; any other
+    exception raised inside the check itself becomes a ``GradingError`` that says so, never a
+    verdict on the answer. A check calls the student's code inside its own ``try`` and turns
+    what that raises into a ``CheckFailed``, and validates the student's values before using
+    them, so what is left is the check's own fault."""
+    @functools.wraps(check)
+    def run(*args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except (CheckFailed, GradingError):
+            raise
+        except Exception as exc:  # noqa: BLE001 - anything else is the grader's fault
+            raise GradingError(
+                f"Grading error: the check {check.__name__} could not run ({type(exc).__name__}: {exc}). "
+                "This is a fault of the grading code, not a verdict on your answer: tell your "
+                "instructor, who will look at this cell.") from exc
+    return run
 
 
 def fail(expected: str, found: str, why: str, see: str = "") -> CheckFailed:

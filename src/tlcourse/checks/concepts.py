@@ -5,9 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+import torch
 from torch import nn
 
-from tlcourse.checks.base import fail, note_earlier, plain_int, plain_str, require, short_list
+from tlcourse.checks.base import (fail, grading_check, note_earlier, plain_int, plain_str, require,
+                                  short_list)
 from tlcourse.strategies import count_params
 
 STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don't transfer")
@@ -21,13 +23,98 @@ SOURCE_SIZE = 1_000_000
 FREEZE = "Exercise 1 (2 points): freeze the base"
 COUNTS = "Exercise 2 (2 points): count what learns"
 RULES = "The rules for this course"
+#: The network of exercises 1 and 2: ResNet-18, random weights from this seed, a 5-class head.
+EXERCISE_SEED = 0
+EXERCISE_CLASSES = 5
+
+_STRATEGY_FORMS = """\
+- may not change: STRATEGIES' spelling (the four strings are compared character by character);
+- equally right: if/elif chains in any order that gives the same answers, lookup tables,
+  helper functions, numpy string or str-subclass results with the right characters.
+"""
+#: One contract per graded test cell (grade id): what the answer must achieve, what it may not
+#: change, which forms are equally right. The checks named in each test cell verify it.
+CONTRACT = {
+    "ex1_freeze_tests": """\
+ex1_freeze, on net (the notebook's ResNet-18 with a Linear(512, 5) head net.fc):
+- achieves: every parameter outside net.fc has requires_grad False, both of net.fc's are True,
+  so a training step changes net.fc only;
+- may not change: the network - its layers, its parameter tensors and their values (net.fc
+  replaced by a fresh Linear(512, 5), or the network built anew, is not freezing net);
+- equally right: a loop over named_parameters() or parameters(), requires_grad_() on the whole
+  network then on net.fc, on each child but net.fc, net.get_submodule("fc"), running it twice.
+""",
+    "ex2_counts_tests": """\
+ex2_counts, on net as exercise 1 left it:
+- achieves: num_trainable = the number of elements of net's parameters with requires_grad True,
+  num_frozen = that of the others (whole numbers);
+- may not change: net (counting is judged on net as it is; a wrong exercise 1 costs exercise 1
+  only, and the message says so);
+- equally right: generators or loops, numel() or math.prod/numpy.prod of the shapes, numpy
+  integers, total minus trainable, a helper function.
+""",
+    "ex3_examples_tests": """\
+choose_strategy(num_images, domain_similarity, same_input_type), on the lecture notes' examples
+and more situations of the same kinds:
+- achieves: the exact string the notebook's table gives (first rule that applies);
+""" + _STRATEGY_FORMS,
+    "ex3_rules_tests": """\
+choose_strategy(num_images, domain_similarity, same_input_type), at the thresholds and for every
+combination of sizes, similarities and input types:
+- achieves: the exact string the notebook's table gives (first rule that applies): < 1,000
+  images is small data, >= 1,000,000 is as much as the source (don't transfer);
+""" + _STRATEGY_FORMS,
+}
 
 
 # --- freezing and counting ---------------------------------------------------------------
 
 
-def check_only_head_trainable(net: nn.Module, head_attr: str = "fc") -> None:
-    """Every parameter outside ``net.<head_attr>`` is frozen; every head parameter is trainable."""
+def require_network(net, see: str) -> None:
+    """``net`` is still a PyTorch network (a student may have bound the name to something else)."""
+    require(isinstance(net, nn.Module), "net, the ResNet-18 the notebook built (a torch.nn.Module)",
+            f"net is {type(net).__name__}: {net!r:.60}", "the exercises work on the network the notebook "
+            "built; run the notebook from the top so that net is that network again.", see)
+
+
+def exercise_net() -> nn.Module:
+    """The network exercise 1 starts from, built as the notebook builds it (the global random
+    state is left as it was)."""
+    import torchvision
+
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(EXERCISE_SEED)
+        net = torchvision.models.resnet18(weights=None)
+        net.fc = nn.Linear(net.fc.in_features, EXERCISE_CLASSES)
+    return net
+
+
+def check_same_network(net: nn.Module, reference: nn.Module) -> None:
+    """``net`` has ``reference``'s parameters: the same names, shapes and values."""
+    ours, theirs = dict(net.named_parameters()), dict(reference.named_parameters())
+    differ = [n for n in theirs if n not in ours or ours[n].shape != theirs[n].shape]
+    extra = [n for n in ours if n not in theirs]
+    require(not differ and not extra, "net with the layers the notebook built (ResNet-18, head Linear(512, 5))",
+            f"other layers: {short_list(differ + extra)}",
+            "exercise 1 only decides which parameters learn; it does not change the network.", FREEZE)
+    changed = [n for n in theirs if not torch.equal(ours[n].detach(), theirs[n].detach())]
+    base = [n for n in changed if not n.startswith("fc.")]
+    require(not base, "the base's weights as the notebook built them",
+            f"other values in {short_list(base)}",
+            "the network was rebuilt or its weights changed. Freezing only sets requires_grad; "
+            "with a pretrained base, new weights would throw away everything it learned.", FREEZE)
+    require(not changed, "net.fc still the head the notebook built",
+            f"other values in {short_list(changed)}",
+            "net.fc was replaced by a new layer (or re-initialised). Freezing leaves every layer in "
+            "place and only sets requires_grad; with a pretrained network a replaced or rebuilt "
+            "layer loses what it had learned.", FREEZE)
+
+
+@grading_check
+def check_only_head_trainable(net: nn.Module, head_attr: str = "fc", reference: nn.Module | None = None) -> None:
+    """Every parameter outside ``net.<head_attr>`` is frozen; every head parameter is trainable;
+    with ``reference``, ``net`` also still has its parameters' names, shapes and values."""
+    require_network(net, FREEZE)
     prefix = head_attr + "."
     names = [name for name, _ in net.named_parameters()]
     base_trainable = [n for n, p in net.named_parameters() if not n.startswith(prefix) and p.requires_grad]
@@ -56,14 +143,18 @@ def check_only_head_trainable(net: nn.Module, head_attr: str = "fc") -> None:
         why="feature extraction keeps all of the base's pretrained weights fixed.",
         see=FREEZE,
     )
+    if reference is not None:
+        check_same_network(net, reference)
 
 
 def _is_int(value) -> bool:
     return plain_int(value) is not None
 
 
+@grading_check
 def check_counts(net: nn.Module, num_trainable, num_frozen) -> None:
     """``num_trainable`` / ``num_frozen`` are the numbers of trainable / frozen parameters of ``net``."""
+    require_network(net, COUNTS)
     trainable, frozen = count_params(net, trainable=True), count_params(net, trainable=False)
     for name, value in (("num_trainable", num_trainable), ("num_frozen", num_frozen)):
         require(
@@ -177,6 +268,7 @@ def _outcome(fn: Callable, case: Case):
         return None, f"{type(exc).__name__}: {exc}"
 
 
+@grading_check
 def check_choose_strategy(fn, cases: Iterable[Case]) -> int:
     """``fn`` gives the notebook's strategy for every case; returns how many cases passed."""
     require(

@@ -10,7 +10,7 @@ from typing import Callable, Iterable, Sequence
 import torch
 from torch import nn
 
-from tlcourse.checks.base import fail, require, short_list
+from tlcourse.checks.base import fail, grading_check, require, short_list
 from tlcourse.history import History, Run
 from tlcourse.strategies import STRATEGIES, count_params, is_pretrained, set_up
 
@@ -20,6 +20,34 @@ REQUIRED_KEYS = ("accuracy", "seconds", "trainable_params", "total_params")
 #: The sections of the scratch-vs-pretrained notebook that explain each idea (messages point there).
 BLOCKS = "1. Blocks of a ResNet"
 TABLE = "3. The results table"
+#: Decimals the results table shows; a summary rounded to at least these is still right.
+ACCURACY_DECIMALS = 3
+SECONDS_DECIMALS = 1
+
+#: One contract per graded test cell (grade id): what the answer must achieve, what it may not
+#: change, which forms are equally right. ``check_unfreeze_last_blocks`` and ``check_summarize`` verify them.
+CONTRACT = {
+    "ex1_unfreeze_last_blocks_tests": """\
+unfreeze_last_blocks(net, k), k = 0..5, on a torchvision ResNet-18 or ResNet-34:
+- achieves: exactly the parameters of net.fc and of the last k blocks (layer4, layer3, layer2,
+  layer1, stem = conv1 + bn1, counted from the head backwards) have requires_grad True, whatever
+  was trainable before the call (called again on the same network, it freezes first);
+- may not change: the network itself - the same layers, the same parameter tensors, the same
+  values (a layer replaced by a fresh one, or re-initialised, is not unfrozen: its weights are gone);
+- equally right: loops over parameters(), requires_grad_() on modules, matching parameter names,
+  get_submodule, helper functions or tables of block names, returning net or nothing.
+""",
+    "ex2_summarize_tests": f"""\
+summarize(runs), runs: strategy -> (net, history), any strategies:
+- achieves: a dict with one entry per strategy of runs, each a dict with (at least) "accuracy" =
+  history.test_acc[-1], "seconds" = sum(history.seconds), "trainable_params" = the number of
+  elements of the parameters with requires_grad, "total_params" = the number of all elements;
+- may not change: the histories and the networks it is given;
+- equally right: loops or comprehensions, numpy or torch scalars, math.fsum, extra keys, values
+  rounded to at least the decimals the table shows ({ACCURACY_DECIMALS} for accuracy,
+  {SECONDS_DECIMALS} for seconds); the parameter counts are exact.
+""",
+}
 
 
 # --- (a) unfreeze_last_blocks ---------------------------------------------------------------
@@ -88,6 +116,7 @@ def _diagnose(net: nn.Module, k: int, reused: bool) -> str:
             + ", ".join(RESNET_BLOCKS) + ").")
 
 
+@grading_check
 def check_unfreeze_last_blocks(fn: Callable, ks: Iterable[int] = range(6), depth: int = 18,
                                reuse: bool = False) -> None:
     """Call ``fn(net, k)`` for each ``k`` and compare the trainable parameters with the head
@@ -98,12 +127,14 @@ def check_unfreeze_last_blocks(fn: Callable, ks: Iterable[int] = range(6), depth
     shared = resnet_for_checks(depth) if reuse else None
     for k in ks:
         net = shared if reuse else resnet_for_checks(depth)
+        before = {name: (p, p.detach().clone()) for name, p in net.named_parameters()}
         try:
             fn(net, k)
         except Exception as exc:  # noqa: BLE001 - report any failure as a teaching message
             raise fail(f"unfreeze_last_blocks(net, {k}) to run", f"{type(exc).__name__}: {exc}",
                        f"k can be any number from 0 to {len(RESNET_BLOCKS)} on a ResNet-{depth}.",
                        BLOCKS) from None
+        check_network_kept(net, before, f"unfreeze_last_blocks(net, {k})")
         wanted = expected_trainable(net, k)
         on = {n for n, p in net.named_parameters() if p.requires_grad}
         if on != wanted:
@@ -118,6 +149,27 @@ def check_unfreeze_last_blocks(fn: Callable, ks: Iterable[int] = range(6), depth
                        trainable_parts(net) + (f"; wrongly trainable: {short_list(extra)}" if extra else "")
                        + (f"; wrongly frozen: {short_list(missing)}" if missing else ""),
                        why, BLOCKS)
+
+
+def check_network_kept(net: nn.Module, before: dict, call: str) -> None:
+    """``net`` still has the parameters ``before`` recorded (name -> (tensor, copy of its values)):
+    the same tensor objects with the same values, none added or removed."""
+    now = dict(net.named_parameters())
+    replaced = [n for n, (p, _) in before.items() if now.get(n) is not p]
+    added = [n for n in now if n not in before]
+    if replaced or added:
+        order = ("fc", *RESNET_BLOCKS)
+        parts = sorted({part_of(n) for n in replaced + added}, key=lambda x: (x not in order, order.index(x) if x in order else x))
+        raise fail(f"{call} to change only requires_grad, on the layers net already has",
+                   f"new or replaced parameters in {', '.join(parts)}: {short_list(replaced + added)}",
+                   "unfreezing a block means letting its existing weights learn. A layer replaced by a "
+                   "new one starts from fresh random weights: the pretrained weights (or a trained head) "
+                   "are thrown away, and an optimizer built before holds the old tensors.", BLOCKS)
+    changed = [n for n, (p, values) in before.items() if not torch.equal(p.detach(), values)]
+    require(not changed, f"{call} to leave every weight as it was",
+            f"changed values: {short_list(changed)}",
+            "the function only decides what learns; re-initialising or editing weights throws away "
+            "what the network had learned.", BLOCKS)
 
 
 # --- (b) the results table --------------------------------------------------------------------
@@ -157,6 +209,7 @@ def _number(value) -> float | None:
     return None
 
 
+@grading_check
 def check_results_structure(results, strategies: Sequence[str] = STRATEGIES) -> None:
     """A dict strategy -> dict with the four required numeric entries, in sensible ranges, and
     trainable counts that grow from feature extraction to full fine-tuning."""
@@ -214,6 +267,51 @@ def check_consistency(results, strategies: Sequence[str] = STRATEGIES) -> None:
                 "scratch and full fine-tuning differ only in where the weights start, not in what trains.", see=TABLE)
 
 
+def as_shown(value: float, exact: float, decimals: int) -> bool:
+    """``value`` is ``exact``, or ``exact`` rounded to ``decimals`` or more (float32 and other
+    representation errors included)."""
+    return abs(value - exact) <= 0.5 * 10 ** -decimals * (1 + 1e-6) or math.isclose(value, exact, rel_tol=1e-6)
+
+
+def _state(runs: dict) -> dict:
+    """What ``summarize`` may not change: every history's lists and every network's flags and values."""
+    return {s: ({k: list(v) for k, v in run.history.as_dict().items()},
+                [(n, p.requires_grad, p.detach().clone()) for n, p in run.net.named_parameters()])
+            for s, run in runs.items()}
+
+
+def _same_state(a: tuple, b: tuple) -> bool:
+    (hist_a, params_a), (hist_b, params_b) = a, b
+    return hist_a == hist_b and len(params_a) == len(params_b) and all(
+        na == nb and ga == gb and torch.equal(va, vb) for (na, ga, va), (nb, gb, vb) in zip(params_a, params_b))
+
+
+@grading_check
+def check_summarize(fn: Callable, runs: dict) -> dict:
+    """Call the student's ``summarize`` on ``runs`` and check the result (``check_summary``) and
+    that the runs are as they were; returns the summary."""
+    require(callable(fn), "a function summarize(runs)", f"{type(fn).__name__}: {fn!r}",
+            "the exercise asks for a function the table cell can call on any runs.", TABLE)
+    before = _state(runs)
+    try:
+        results = fn(runs)
+    except Exception as exc:  # noqa: BLE001 - the student's code may raise anything
+        raise fail(f"summarize(runs) to run on runs with the strategies {', '.join(runs)}",
+                   f"{type(exc).__name__}: {exc}",
+                   "the test gives your function its own small networks and histories; use only the "
+                   "runs it is given (a dict strategy -> (net, history)), whatever strategies it holds.",
+                   TABLE) from None
+    after = _state(runs)
+    touched = [s for s in runs if not _same_state(before[s], after[s])]
+    require(not touched, "summarize to leave the runs as they were",
+            f"the run(s) {', '.join(touched)} changed (history lists or network)",
+            "a summary only reads: a history list shortened (pop), sorted or extended, or a network "
+            "frozen or re-initialised, changes the experiment that later cells still use.", TABLE)
+    check_summary(results, runs)
+    return results
+
+
+@grading_check
 def check_summary(results, runs: dict) -> None:
     """``results`` is the summary of ``runs`` (strategy -> (net, history)): structure, then each
     number against the history and the network it came from."""
@@ -221,18 +319,18 @@ def check_summary(results, runs: dict) -> None:
     for strategy, (net, history) in runs.items():
         row = results[strategy]
         accuracy, last, best = _number(row["accuracy"]), history.test_acc[-1], max(history.test_acc)
-        if not math.isclose(accuracy, last, rel_tol=1e-6, abs_tol=1e-9):
+        if not as_shown(accuracy, last, ACCURACY_DECIMALS):
             why = ("the table reports the test accuracy after the last epoch - the network you "
                    "actually have at the end.")
-            if math.isclose(accuracy, best, rel_tol=1e-6):
+            if as_shown(accuracy, best, ACCURACY_DECIMALS):
                 why += (" You took the best epoch: choosing an epoch by its test accuracy uses the "
                         "test set for a decision and makes the number optimistic.")
             raise fail(f"results[{strategy!r}]['accuracy'] = {last:.4f} (the test accuracy after the last epoch)",
                        f"{accuracy:.4f}", why, TABLE)
         seconds, total = _number(row["seconds"]), sum(history.seconds)
-        if not math.isclose(seconds, total, rel_tol=1e-9, abs_tol=1e-9):
+        if not as_shown(seconds, total, SECONDS_DECIMALS):
             why = "training time is the sum over all epochs of the run."
-            if math.isclose(seconds, history.seconds[-1], rel_tol=1e-9):
+            if as_shown(seconds, history.seconds[-1], SECONDS_DECIMALS):
                 why += " You took the last epoch's time only."
             raise fail(f"results[{strategy!r}]['seconds'] = {total:.3f} (the time of every epoch together)",
                        f"{seconds:.3f}", why, TABLE)

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from tests.corpus import tamper
-from tests.corpus.cases.case import EVERY_CELL, Case  # noqa: F401
+from tests.corpus.cases.case import EVERY_CELL, Case
 from tests.corpus.cases.foodvision import FOOD
 
 CONCEPTS = "01_concepts"
+# The autograded test cells (grade ids): ex1 2 points, ex2 2, ex3's examples 3 and rules 3.
+EX1, EX2, EX3_EXAMPLES, EX3_RULES = ("ex1_freeze_tests", "ex2_counts_tests", "ex3_examples_tests",
+                                     "ex3_rules_tests")
 
 # Concepts: ex1 freeze all but the head 2, ex2 parameter counts 2, choose_strategy: the
 # lecture's examples 3 and the rules at their thresholds 3 - 10 points.
@@ -36,9 +39,9 @@ ALWAYS_EQUAL_STRATEGY = always_equal_class("Answer", "str") + (
 ALWAYS_EQUAL_COUNTS = always_equal_class("Count", "int") + "num_trainable, num_frozen = Count(0), Count(0)\n"
 
 CASES = [
-    Case("concepts_reference", CONCEPTS, 10, "the instructor's solutions"),
+    Case("concepts_reference", CONCEPTS, 10, "the instructor's solutions", fails=()),
     Case("concepts_module_api", CONCEPTS, 10, "freeze the whole module, then unfreeze the head; counts "
-         "with a generator over named_parameters",
+         "with a generator over named_parameters", fails=(),
          edits={"ex1_freeze": "net.requires_grad_(False)\nnet.fc.requires_grad_(True)",
                 "ex2_counts": "num_trainable = sum(p.numel() for n, p in net.named_parameters() if p.requires_grad)\n"
                 "num_frozen = sum(p.numel() for n, p in net.named_parameters()) - num_trainable"}),
@@ -46,34 +49,214 @@ CASES = [
          "right (0 trainable) and is judged on its own, with a note sending the student to ex1 (no "
          "cascade, issue 13; was 6); 2 + 6",
          edits={"ex1_freeze": "for param in net.parameters():\n    param.requires_grad = False"},
-         feedback=("fix exercise 1 first",)),
+         feedback=("fix exercise 1 first",), fails=(EX1,)),
     Case("concepts_counts_swapped", CONCEPTS, 8, "trainable and frozen counts swapped: ex2 fails",
          edits={"ex2_counts": "num_frozen = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
                 "num_trainable = sum(p.numel() for p in net.parameters() if not p.requires_grad)"},
-         feedback=("swapped",)),
+         feedback=("swapped",), fails=(EX2,)),
     Case("concepts_off_by_one", CONCEPTS, 7, "`<= 1_000` where the rule says fewer than 1,000: the "
          "lecture's examples pass, the threshold test fails (3 points)",
-         edits={"ex3_choose_strategy": STRATEGY_OFF_BY_ONE}),
+         edits={"ex3_choose_strategy": STRATEGY_OFF_BY_ONE}, fails=(EX3_RULES,)),
     Case("concepts_patches_check", CONCEPTS, 2,
          "swapped counts, and check_counts replaced by a no-op in ex2's answer: flagged, ex2 and every "
          "later test score 0; ex1's 2 points stand",
          edits={"ex2_counts": "import tlcourse.checks.concepts as cc\ncc.check_counts = lambda *a, **k: None\n"
                 "num_frozen = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
                 "num_trainable = sum(p.numel() for p in net.parameters() if not p.requires_grad)"},
-         feedback=("TamperingSuspected", "cc.check_counts")),
+         feedback=("TamperingSuspected", "cc.check_counts"), fails=(EX2, EX3_EXAMPLES, EX3_RULES)),
     Case("concepts_always_equal_str", CONCEPTS, 4, "choose_strategy returns a str subclass whose __eq__ "
          "is always true: the checks and hidden tests compare its characters, so both ex3 tests fail (6 points)",
-         edits={"ex3_choose_strategy": ALWAYS_EQUAL_STRATEGY}),
+         edits={"ex3_choose_strategy": ALWAYS_EQUAL_STRATEGY}, fails=(EX3_EXAMPLES, EX3_RULES)),
     Case("concepts_always_equal_int", CONCEPTS, 8, "both counts are an int subclass whose __eq__ is always "
          "true (value 0): compared by value, ex2 fails (2 points)",
-         edits={"ex2_counts": ALWAYS_EQUAL_COUNTS}),
+         edits={"ex2_counts": ALWAYS_EQUAL_COUNTS}, fails=(EX2,)),
     Case("concepts_numpy_counts", CONCEPTS, 10, "the counts as numpy.int64 with the right values: an "
          "honest answer, full marks",
          edits={"ex2_counts": "import numpy as np\n"
                 "num_trainable = np.int64(sum(p.numel() for p in net.parameters() if p.requires_grad))\n"
-                "num_frozen = np.int64(sum(p.numel() for p in net.parameters() if not p.requires_grad))"}),
+                "num_frozen = np.int64(sum(p.numel() for p in net.parameters() if not p.requires_grad))"}, fails=()),
     Case("concepts_wrong_assignment", CONCEPTS, 0, "the FoodVision notebook submitted as the Concepts "
          "notebook: its cells are unknown to the gradebook and run as ordinary code; every Concepts "
          "test is put back at the end and fails (NameError)",
-         transform=tamper.replace_with_release(FOOD, "foodvision_head.ipynb")),
+         transform=tamper.replace_with_release(FOOD, "foodvision_head.ipynb"), fails=EVERY_CELL),
+]
+
+
+def _then(*transforms):
+    """Several transforms of the written file, in order."""
+    def change(path):
+        for transform in transforms:
+            transform(path)
+    return change
+
+
+STRATEGIES_LINE = 'STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don\'t transfer")\n\n\n'
+
+# choose_strategy written as a lookup table with a helper (rules 1-3 first, then rule 4's four cells).
+STRATEGY_TABLE = STRATEGIES_LINE + '''RULE_4 = {
+    ("small", "high"): "feature extraction",
+    ("small", "low"): "partial fine-tuning",
+    ("large", "high"): "partial fine-tuning",
+    ("large", "low"): "full fine-tuning",
+}
+
+
+def data_size(num_images):
+    return "small" if num_images < 1_000 else "large"
+
+
+def choose_strategy(num_images, domain_similarity, same_input_type):
+    if same_input_type is False or domain_similarity == "none" or num_images >= 1_000_000:
+        return STRATEGIES[3]
+    return RULE_4[data_size(num_images), domain_similarity]
+
+
+for n, s in [(300, "high"), (5_000, "low")]:
+    print(n, s, "->", choose_strategy(n, s, True))
+'''
+
+# The same rules as a flat if/elif chain, rule 3 first (the don't-transfer rules commute), with
+# autoreload magics on top and a debugging print inside.
+STRATEGY_ELIF = '''%load_ext autoreload
+%autoreload 2
+''' + STRATEGIES_LINE + '''def choose_strategy(num_images, domain_similarity, same_input_type):
+    print(f"debug: {num_images=} {domain_similarity=} {same_input_type=}")
+    if num_images >= 1000000:
+        strategy = "don't transfer"
+    elif not same_input_type:
+        strategy = "don't transfer"
+    elif domain_similarity == "none":
+        strategy = "don't transfer"
+    elif num_images < 1000 and domain_similarity == "high":
+        strategy = "feature extraction"
+    elif num_images < 1000 and domain_similarity == "low":
+        strategy = "partial fine-tuning"
+    elif domain_similarity == "high":
+        strategy = "partial fine-tuning"
+    else:
+        strategy = "full fine-tuning"
+    return strategy
+'''
+
+STRATEGY_ARGS_SWAPPED = STRATEGIES_LINE + '''def choose_strategy(domain_similarity, num_images, same_input_type):
+    if not same_input_type or domain_similarity == "none" or num_images >= 1_000_000:
+        return "don't transfer"
+    if num_images < 1_000:
+        return "feature extraction" if domain_similarity == "high" else "partial fine-tuning"
+    return "partial fine-tuning" if domain_similarity == "high" else "full fine-tuning"
+'''
+
+STRATEGY_NO_RULE_3 = STRATEGIES_LINE + '''def choose_strategy(num_images, domain_similarity, same_input_type):
+    if not same_input_type or domain_similarity == "none":
+        return "don't transfer"
+    if num_images < 1_000:
+        return "feature extraction" if domain_similarity == "high" else "partial fine-tuning"
+    return "partial fine-tuning" if domain_similarity == "high" else "full fine-tuning"
+'''
+
+STRATEGY_CAPITALISED = STRATEGIES_LINE + '''def choose_strategy(num_images, domain_similarity, same_input_type):
+    if not same_input_type or domain_similarity == "none" or num_images >= 1_000_000:
+        return "Don't transfer"
+    if num_images < 1_000:
+        return "Feature extraction" if domain_similarity == "high" else "Partial fine-tuning"
+    return "Partial fine-tuning" if domain_similarity == "high" else "Full fine-tuning"
+'''
+
+COUNTS_HELPER = '''def count(params):
+    return sum(p.numel() for p in params)
+
+
+num_trainable = count(p for p in net.parameters() if p.requires_grad)
+num_frozen = count(net.parameters()) - num_trainable
+print(f"trainable: {num_trainable:,}   frozen: {num_frozen:,}")'''
+
+CASES += [
+    # --- right answers in other forms: full marks ------------------------------------------------
+    Case("concepts_get_submodule_helper", CONCEPTS, 10, "ex1 freezes the whole module and unfreezes "
+         "net.get_submodule('fc') (the same module as net.fc); ex2 counts with a helper function and "
+         "total minus trainable: the task asks for the state and the numbers, any correct way counts",
+         edits={"ex1_freeze": 'net.requires_grad_(False)\nnet.get_submodule("fc").requires_grad_(True)',
+                "ex2_counts": COUNTS_HELPER}, fails=()),
+    Case("concepts_children_numpy", CONCEPTS, 10, "ex1 freezes every child module except the head "
+         "(named_children); ex2 counts with numpy.prod of the shapes (numpy integers of the right value "
+         "are numbers): right",
+         edits={"ex1_freeze": 'for name, child in net.named_children():\n    if name != "fc":\n'
+                '        for p in child.parameters():\n            p.requires_grad = False',
+                "ex2_counts": "import numpy as np\n\nnum_trainable = sum(np.prod(p.shape) for p in net.parameters() "
+                "if p.requires_grad)\nnum_frozen = sum(np.prod(p.shape) for p in net.parameters() "
+                "if not p.requires_grad)\nprint(num_trainable, num_frozen)"}, fails=()),
+    Case("concepts_loop_math_prod", CONCEPTS, 10, "ex1 an explicit loop with an if over parameter names; "
+         "ex2 a for loop with two running totals and math.prod: right",
+         edits={"ex1_freeze": 'for name, param in net.named_parameters():\n    if not name.startswith("fc"):\n'
+                '        param.requires_grad = False',
+                "ex2_counts": "import math\n\nnum_trainable = 0\nnum_frozen = 0\nfor p in net.parameters():\n"
+                "    if p.requires_grad:\n        num_trainable += math.prod(p.shape)\n    else:\n"
+                "        num_frozen += math.prod(p.shape)"}, fails=()),
+    Case("concepts_display_magics", CONCEPTS, 10, "the reference with display and timing habits: "
+         "%matplotlib inline, %config InlineBackend, print debugging in ex1, %time on ex2's counts; "
+         "they change nothing the task asks for: full marks",
+         edits={"ex1_freeze": '%matplotlib inline\n%config InlineBackend.figure_format = "retina"\n'
+                'for name, param in net.named_parameters():\n    param.requires_grad = name.startswith("fc.")\n'
+                '    print(name, param.requires_grad)',
+                "ex2_counts": "%time num_trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
+                "%time num_frozen = sum(p.numel() for p in net.parameters() if not p.requires_grad)\n"
+                'print(f"trainable: {num_trainable:,}   frozen: {num_frozen:,}")'}, fails=()),
+    Case("concepts_rerun_and_capture", CONCEPTS, 10, "ex1's answer run twice (freezing is idempotent) and "
+         "ex2's cell under %%capture (its print is hidden, the variables are set): right",
+         edits={"ex1_freeze": "net.requires_grad_(False)\nnet.fc.requires_grad_(True)\n\n"
+                "# ran the cell again\nnet.requires_grad_(False)\nnet.fc.requires_grad_(True)",
+                "ex2_counts": "%%capture\nnum_trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
+                "num_frozen = sum(p.numel() for p in net.parameters() if not p.requires_grad)\n"
+                "print(num_trainable, num_frozen)"}, fails=()),
+    Case("concepts_rules_table", CONCEPTS, 10, "choose_strategy as a lookup table of rule 4 with a helper "
+         "for the data size, rules 1-3 first: the same answer in every situation, full marks",
+         edits={"ex3_choose_strategy": STRATEGY_TABLE}, fails=()),
+    Case("concepts_rules_elif", CONCEPTS, 10, "choose_strategy as a flat if/elif chain that checks rule 3 "
+         "before rules 1 and 2 (all three give don't transfer, so the order among them changes no answer), "
+         "a debugging print inside, %load_ext autoreload on top: right",
+         edits={"ex3_choose_strategy": STRATEGY_ELIF}, fails=()),
+    Case("concepts_extra_cells", CONCEPTS, 10, "the reference with cells of the student's own before "
+         "exercise 1's and exercise 3's tests (printing the trainable names, trying a few calls, "
+         "`!ls`): extra cells that change nothing cost nothing",
+         transform=_then(
+             tamper.insert_cell_before(EX1, "print([n for n, p in net.named_parameters() if p.requires_grad])\n!ls"),
+             tamper.insert_cell_before(EX3_EXAMPLES, "for n in (10, 999, 1_000, 10**6):\n"
+                                       "    print(n, choose_strategy(n, 'low', True))")), fails=()),
+    # --- mistakes: the exercise that holds the mistake scores 0, the others keep their points ------
+    Case("concepts_weights_only_frozen", CONCEPTS, 8, "freezes only the tensors called weight: the biases "
+         "and batch-norm shifts of the base still learn, so ex1 fails (the task: every parameter outside "
+         "net.fc); ex2 counts that network right and is judged on its own (no cascade)",
+         edits={"ex1_freeze": 'for name, param in net.named_parameters():\n'
+                '    if name.endswith("weight") and not name.startswith("fc"):\n        param.requires_grad = False'},
+         fails=(EX1,), feedback=("fix exercise 1 first",)),
+    Case("concepts_head_replaced", CONCEPTS, 8, "freezes everything, then replaces net.fc by a fresh "
+         "Linear(512, 5): the flags look right, but the task says net keeps its layers and weights (the "
+         "head is not replaced), so ex1's hidden test fails; ex2 counts that network right",
+         edits={"ex1_freeze": "net.requires_grad_(False)\nnet.fc = nn.Linear(512, 5)"},
+         fails=(EX1,), feedback=("replaced by a new layer",)),
+    Case("concepts_rebuilt_net", CONCEPTS, 8, "builds a new ResNet-18 (other random weights) and freezes "
+         "that: net no longer has the weights the notebook gave it, which the task forbids: ex1 fails; ex2 "
+         "counts the network it has right",
+         edits={"ex1_freeze": "net = torchvision.models.resnet18(weights=None)\nnet.fc = nn.Linear(512, 5)\n"
+                "for name, param in net.named_parameters():\n    param.requires_grad = name.startswith('fc.')"},
+         fails=(EX1,), feedback=("rebuilt",)),
+    Case("concepts_counts_tensors", CONCEPTS, 8, "counts parameter tensors (len) instead of numbers (numel): "
+         "the task asks for numbers, ex2 fails",
+         edits={"ex2_counts": "num_trainable = len([p for p in net.parameters() if p.requires_grad])\n"
+                "num_frozen = len([p for p in net.parameters() if not p.requires_grad])"},
+         fails=(EX2,), feedback=("tensors",)),
+    Case("concepts_frozen_is_total", CONCEPTS, 8, "num_frozen counts every parameter of the network, the "
+         "trainable head included: ex2 fails",
+         edits={"ex2_counts": "num_trainable = sum(p.numel() for p in net.fc.parameters())\n"
+                "num_frozen = sum(p.numel() for p in net.parameters())"},
+         fails=(EX2,), feedback=("every parameter of the network",)),
+    Case("concepts_args_swapped", CONCEPTS, 4, "choose_strategy takes (domain_similarity, num_images, ...): "
+         "the task fixes the argument order, every call compares a string with a number: both ex3 tests fail",
+         edits={"ex3_choose_strategy": STRATEGY_ARGS_SWAPPED}, fails=(EX3_EXAMPLES, EX3_RULES)),
+    Case("concepts_no_rule_3", CONCEPTS, 7, "forgets rule 3 (as many images as the source: don't "
+         "transfer): the lecture's examples are right, the rules test at 1,000,000 fails",
+         edits={"ex3_choose_strategy": STRATEGY_NO_RULE_3}, fails=(EX3_RULES,), feedback=("rule 3",)),
+    Case("concepts_capitalised", CONCEPTS, 4, "returns 'Feature extraction' etc.: the task asks for one of "
+         "the four strings in STRATEGIES, exactly: both ex3 tests fail",
+         edits={"ex3_choose_strategy": STRATEGY_CAPITALISED}, fails=(EX3_EXAMPLES, EX3_RULES)),
 ]

@@ -6,12 +6,14 @@ from tests.corpus import tamper
 from tests.corpus.cases.case import EVERY_CELL, Case  # noqa: F401
 
 SCRATCH = "04_scratch_vs_pretrained"
+# The autograded test cells (grade ids): ex1 4 points, ex2 3; the reflection is graded by hand.
+EX1, EX2 = "ex1_unfreeze_last_blocks_tests", "ex2_summarize_tests"
 
 # Scratch vs pretrained: ex1 unfreeze_last_blocks 4, ex2 summarize 3 (automatic), plus a
 # 3-point written reflection graded by hand (not part of an automatic score).
 CASES = [
     Case("scratch_reference", SCRATCH, 7, "the instructor's solutions: every automatic point; the "
-         "reflection waits for a human"),
+         "reflection waits for a human", fails=()),
     Case("scratch_one_block_too_many", SCRATCH, 3, "unfreezes the last k + 1 blocks: ex1 fails",
          edits={"ex1_unfreeze_last_blocks": '''def unfreeze_last_blocks(net, k):
     blocks = [net.layer4, net.layer3, net.layer2, net.layer1, nn.ModuleList([net.conv1, net.bn1])]
@@ -22,11 +24,380 @@ CASES = [
     for block in blocks[:k + 1]:
         for param in block.parameters():
             param.requires_grad = True
-    return net'''}),
+    return net'''}, fails=(EX1,)),
     Case("scratch_first_epoch", SCRATCH, 4, "reports the first epoch's accuracy instead of the last: ex2 fails",
          edits={"ex2_summarize": '''def summarize(runs):
     return {strategy: {"accuracy": history.test_acc[0], "seconds": sum(history.seconds),
                        "trainable_params": sum(p.numel() for p in net.parameters() if p.requires_grad),
                        "total_params": sum(p.numel() for p in net.parameters())}
-            for strategy, (net, history) in runs.items()}'''}),
+            for strategy, (net, history) in runs.items()}'''}, fails=(EX2,)),
+]
+
+
+def _then(*transforms):
+    """Several transforms of the written file, in order."""
+    def change(path):
+        for transform in transforms:
+            transform(path)
+    return change
+
+
+def _unfreeze(body: str) -> dict:
+    """ex1's answer cell: ``body`` is the whole cell."""
+    return {"ex1_unfreeze_last_blocks": body}
+
+
+def _summary(body: str) -> dict:
+    return {"ex2_summarize": body}
+
+
+# --- ex1, right in other forms ---------------------------------------------------------------
+UNFREEZE_MODULE_API = '''def unfreeze_last_blocks(net, k):
+    net.requires_grad_(False)
+    net.fc.requires_grad_(True)
+    for stage in ["layer4", "layer3", "layer2", "layer1"][:k]:
+        getattr(net, stage).requires_grad_(True)
+    if k == 5:
+        net.conv1.requires_grad_(True)
+        net.bn1.requires_grad_(True)
+'''
+
+UNFREEZE_PREFIX_TABLE = '''PREFIXES = {
+    0: ("fc.",),
+    1: ("fc.", "layer4."),
+    2: ("fc.", "layer4.", "layer3."),
+    3: ("fc.", "layer4.", "layer3.", "layer2."),
+    4: ("fc.", "layer4.", "layer3.", "layer2.", "layer1."),
+    5: ("fc.", "layer4.", "layer3.", "layer2.", "layer1.", "conv1.", "bn1."),
+}
+
+
+def unfreeze_last_blocks(net, k):
+    for name, param in net.named_parameters():
+        param.requires_grad = name.startswith(PREFIXES[k])
+    return net
+'''
+
+UNFREEZE_GET_SUBMODULE_HELPER = '''def set_trainable(module, trainable):
+    for p in module.parameters():
+        p.requires_grad = trainable
+
+
+BLOCK_NAMES = [["layer4"], ["layer3"], ["layer2"], ["layer1"], ["conv1", "bn1"]]
+
+
+def unfreeze_last_blocks(net, k):
+    set_trainable(net, False)
+    set_trainable(net.get_submodule("fc"), True)
+    for names in BLOCK_NAMES[:k]:
+        for name in names:
+            set_trainable(net.get_submodule(name), True)
+    return net
+'''
+
+UNFREEZE_NAMED_CHILDREN = '''def unfreeze_last_blocks(net, k):
+    wanted = ["fc", "layer4", "layer3", "layer2", "layer1", "stem"][:k + 1]
+    for name, child in net.named_children():
+        block = "stem" if name in ("conv1", "bn1") else name
+        for p in child.parameters():
+            p.requires_grad = block in wanted
+    return net
+'''
+
+UNFREEZE_FROM_THE_INPUT_LIST = '''def unfreeze_last_blocks(net, k):
+    # blocks in the order of the forward pass; the last k are the ones next to the head
+    blocks = [nn.ModuleList([net.conv1, net.bn1]), net.layer1, net.layer2, net.layer3, net.layer4]
+    for p in net.parameters():
+        p.requires_grad = False
+    for block in blocks[len(blocks) - k:] + [net.fc]:
+        for p in block.parameters():
+            p.requires_grad = True
+    return net
+'''
+
+UNFREEZE_RANK_IF_ELIF = '''RANK = {"layer4": 1, "layer3": 2, "layer2": 3, "layer1": 4, "conv1": 5, "bn1": 5}
+
+
+def unfreeze_last_blocks(net, k):
+    for name, param in net.named_parameters():
+        top = name.split(".")[0]
+        if top == "fc":
+            param.requires_grad = True
+        elif RANK[top] <= k:
+            param.requires_grad = True
+        else:
+            param.requires_grad = False
+'''
+
+UNFREEZE_MAGICS = '''%matplotlib inline
+%config InlineBackend.figure_format = "retina"
+%load_ext autoreload
+%autoreload 2
+
+
+def unfreeze_last_blocks(net, k):
+    blocks = [net.layer4, net.layer3, net.layer2, net.layer1, nn.ModuleList([net.conv1, net.bn1])]
+    for param in net.parameters():
+        param.requires_grad = False
+    for param in net.fc.parameters():
+        param.requires_grad = True
+    for block in blocks[:k]:
+        for param in block.parameters():
+            param.requires_grad = True
+    print(f"k={k}: {sum(p.numel() for p in net.parameters() if p.requires_grad):,} trainable")
+    return net
+'''
+
+# --- ex1, mistakes ----------------------------------------------------------------------------
+UNFREEZE_FROM_INPUT = '''def unfreeze_last_blocks(net, k):
+    blocks = [nn.ModuleList([net.conv1, net.bn1]), net.layer1, net.layer2, net.layer3, net.layer4]
+    net.requires_grad_(False)
+    net.fc.requires_grad_(True)
+    for block in blocks[:k]:
+        block.requires_grad_(True)
+    return net
+'''
+
+UNFREEZE_NEVER_FREEZES = '''def unfreeze_last_blocks(net, k):
+    blocks = [net.layer4, net.layer3, net.layer2, net.layer1, nn.ModuleList([net.conv1, net.bn1])]
+    net.fc.requires_grad_(True)
+    for block in blocks[:k]:
+        block.requires_grad_(True)
+    return net
+'''
+
+UNFREEZE_NEW_HEAD = '''def unfreeze_last_blocks(net, k):
+    blocks = [net.layer4, net.layer3, net.layer2, net.layer1, nn.ModuleList([net.conv1, net.bn1])]
+    net.requires_grad_(False)
+    net.fc = nn.Linear(net.fc.in_features, net.fc.out_features)  # a new layer is trainable
+    for block in blocks[:k]:
+        block.requires_grad_(True)
+    return net
+'''
+
+UNFREEZE_STEM_CONV_ONLY = '''def unfreeze_last_blocks(net, k):
+    blocks = [net.layer4, net.layer3, net.layer2, net.layer1, net.conv1]
+    net.requires_grad_(False)
+    net.fc.requires_grad_(True)
+    for block in blocks[:k]:
+        block.requires_grad_(True)
+    return net
+'''
+
+UNFREEZE_HEAD_FORGOTTEN = '''def unfreeze_last_blocks(net, k):
+    blocks = [net.layer4, net.layer3, net.layer2, net.layer1, nn.ModuleList([net.conv1, net.bn1])]
+    net.requires_grad_(False)
+    for block in blocks[:k]:
+        block.requires_grad_(True)
+    return net
+'''
+
+# --- ex2, right in other forms ----------------------------------------------------------------
+SUMMARY_NUMPY = '''import numpy as np
+
+
+def summarize(runs):
+    results = {}
+    for strategy, (net, history) in runs.items():
+        acc = history.test_acc
+        results[strategy] = {
+            "accuracy": acc[len(acc) - 1],
+            "seconds": np.sum(history.seconds),
+            "trainable_params": np.int64(sum(p.numel() for p in net.parameters() if p.requires_grad)),
+            "total_params": np.int64(sum(p.numel() for p in net.parameters())),
+        }
+    return results
+'''
+
+SUMMARY_ROUNDED = '''def summarize(runs):
+    # rounded the way the table shows them
+    return {strategy: {"accuracy": round(history.test_acc[-1], 3),
+                       "seconds": round(sum(history.seconds), 1),
+                       "trainable_params": sum(p.numel() for p in net.parameters() if p.requires_grad),
+                       "total_params": sum(p.numel() for p in net.parameters())}
+            for strategy, (net, history) in runs.items()}
+'''
+
+SUMMARY_HELPER_EXTRA_KEYS = '''def count(net, only_trainable=False):
+    return sum(p.numel() for p in net.parameters() if p.requires_grad or not only_trainable)
+
+
+def summarize(runs):
+    table = {}
+    for strategy, run in runs.items():
+        history = run.history
+        table[strategy] = dict(
+            accuracy=history.test_acc[-1],
+            best_accuracy=max(history.test_acc),
+            best_epoch=history.test_acc.index(max(history.test_acc)) + 1,
+            epochs=len(history.test_acc),
+            seconds=sum(history.seconds),
+            trainable_params=count(run.net, only_trainable=True),
+            total_params=count(run.net),
+        )
+    return table
+'''
+
+SUMMARY_MATH = '''import math
+
+
+def summarize(runs):
+    out = {}
+    for name in runs:
+        net, history = runs[name]
+        trainable = total = 0
+        for p in net.parameters():
+            total += math.prod(p.shape)
+            if p.requires_grad:
+                trainable += math.prod(p.shape)
+        out[name] = {"accuracy": history.test_acc[-1], "seconds": math.fsum(history.seconds),
+                     "trainable_params": trainable, "total_params": total}
+    return out
+'''
+
+SUMMARY_TORCH = '''def summarize(runs):
+    results = {}
+    for strategy, (net, history) in runs.items():
+        results[strategy] = {
+            "accuracy": torch.tensor(history.test_acc)[-1],
+            "seconds": torch.tensor(history.seconds).sum(),
+            "trainable_params": sum(p.numel() for p in net.parameters() if p.requires_grad),
+            "total_params": sum(p.numel() for p in net.parameters()),
+        }
+    return results
+'''
+
+REFERENCE_SUMMARY = '''def summarize(runs):
+    results = {}
+    for strategy, (net, history) in runs.items():
+        results[strategy] = {
+            "accuracy": history.test_acc[-1],
+            "seconds": sum(history.seconds),
+            "trainable_params": sum(p.numel() for p in net.parameters() if p.requires_grad),
+            "total_params": sum(p.numel() for p in net.parameters()),
+        }
+    return results
+'''
+
+
+def _summary_with(accuracy: str = "history.test_acc[-1]", seconds: str = "sum(history.seconds)",
+                  trainable: str = "sum(p.numel() for p in net.parameters() if p.requires_grad)") -> str:
+    """The reference summary with one expression changed (a mistake)."""
+    return f'''def summarize(runs):
+    results = {{}}
+    for strategy, (net, history) in runs.items():
+        results[strategy] = {{
+            "accuracy": {accuracy},
+            "seconds": {seconds},
+            "trainable_params": {trainable},
+            "total_params": sum(p.numel() for p in net.parameters()),
+        }}
+    return results
+'''
+
+
+SUMMARY_FIXED_NAMES = '''def summarize(runs):
+    results = {}
+    for strategy in ["feature_extraction", "partial_finetune", "full_finetune", "scratch"]:
+        net, history = runs[strategy]
+        results[strategy] = {
+            "accuracy": history.test_acc[-1],
+            "seconds": sum(history.seconds),
+            "trainable_params": sum(p.numel() for p in net.parameters() if p.requires_grad),
+            "total_params": sum(p.numel() for p in net.parameters()),
+        }
+    return results
+'''
+
+CASES += [
+    # --- ex1 right in other forms: full marks ----------------------------------------------------
+    Case("scratch_module_api", SCRATCH, 7, "requires_grad_ on modules, stages by getattr, the stem's two "
+         "modules at k = 5, returns nothing: the task allows requires_grad_() and returning nothing",
+         edits=_unfreeze(UNFREEZE_MODULE_API), fails=()),
+    Case("scratch_prefix_table", SCRATCH, 7, "a table k -> parameter-name prefixes and str.startswith: "
+         "'matching parameter names' is one of the ways the task names",
+         edits=_unfreeze(UNFREEZE_PREFIX_TABLE), fails=()),
+    Case("scratch_get_submodule_helper", SCRATCH, 7, "a helper set_trainable(module, flag) and "
+         "net.get_submodule by name, the stem as two names: right",
+         edits=_unfreeze(UNFREEZE_GET_SUBMODULE_HELPER), fails=()),
+    Case("scratch_named_children", SCRATCH, 7, "one pass over named_children, each child trainable iff its "
+         "block is among the head and the last k: right (freezes everything else, so reuse is fine)",
+         edits=_unfreeze(UNFREEZE_NAMED_CHILDREN), fails=()),
+    Case("scratch_forward_order_slice", SCRATCH, 7, "the blocks listed in forward order and the last k "
+         "taken with blocks[len(blocks) - k:] (empty for k = 0): the same blocks the task names",
+         edits=_unfreeze(UNFREEZE_FROM_THE_INPUT_LIST), fails=()),
+    Case("scratch_rank_if_elif", SCRATCH, 7, "each parameter's top-level name ranked in a dict and an "
+         "if/elif per parameter, no return: right",
+         edits=_unfreeze(UNFREEZE_RANK_IF_ELIF), fails=()),
+    Case("scratch_magics_and_prints", SCRATCH, 7, "the reference with %matplotlib, %config InlineBackend, "
+         "%load_ext autoreload / %autoreload and a debugging print inside the function: habits cost nothing",
+         edits=_unfreeze(UNFREEZE_MAGICS), fails=()),
+    # --- ex2 right in other forms: full marks ----------------------------------------------------
+    Case("scratch_summary_numpy", SCRATCH, 7, "numpy sum of the epoch times, numpy integer counts, the "
+         "last accuracy by index len - 1: the same numbers, full marks",
+         edits=_summary(SUMMARY_NUMPY), fails=()),
+    Case("scratch_summary_rounded", SCRATCH, 7, "accuracy rounded to 3 decimals and seconds to 1, as the "
+         "table shows them: the task allows exactly that rounding",
+         edits=_summary(SUMMARY_ROUNDED), fails=()),
+    Case("scratch_summary_helper_extra_keys", SCRATCH, 7, "a counting helper, Run attributes, dict(...) "
+         "and extra keys (best accuracy, best epoch, epochs): extra keys are welcome",
+         edits=_summary(SUMMARY_HELPER_EXTRA_KEYS), fails=()),
+    Case("scratch_summary_math", SCRATCH, 7, "math.fsum of the times and math.prod of the shapes in an "
+         "explicit loop: the same numbers",
+         edits=_summary(SUMMARY_MATH), fails=()),
+    Case("scratch_summary_torch", SCRATCH, 7, "accuracy and seconds as torch scalars (float32: the sum "
+         "differs from Python's in the 7th digit, far below the 1 decimal the table shows): right",
+         edits=_summary(SUMMARY_TORCH), fails=()),
+    Case("scratch_extra_cells", SCRATCH, 7, "the reference with cells of the student's own: trying "
+         "unfreeze_last_blocks on the notebook's net before ex1's test, printing summarize(runs) under "
+         "%%capture and %time before ex2's test: they change nothing graded",
+         transform=_then(
+             tamper.insert_cell_before(EX1, "for k in range(6):\n    unfreeze_last_blocks(net, k)\n"
+                                       "    print(k, sum(p.numel() for p in net.parameters() if p.requires_grad))"),
+             tamper.insert_cell_before(EX2, "%%capture\n%time table = summarize(runs)\nprint(table)")), fails=()),
+    # --- ex1 mistakes: ex1 scores 0, ex2 keeps its points ------------------------------------------
+    Case("scratch_from_input", SCRATCH, 3, "counts the blocks from the input (stem, layer1, ...): the task "
+         "says from the head backwards, ex1 fails",
+         edits=_unfreeze(UNFREEZE_FROM_INPUT), fails=(EX1,), feedback=("counted from the input",)),
+    Case("scratch_never_freezes", SCRATCH, 3, "only unfreezes, never freezes first: on a fresh network "
+         "everything stays trainable (step 1 of the task), ex1 fails",
+         edits=_unfreeze(UNFREEZE_NEVER_FREEZES), fails=(EX1,), feedback=("nothing was frozen",)),
+    Case("scratch_new_head", SCRATCH, 3, "'makes the head trainable' by replacing net.fc with a new Linear: "
+         "the task says the layers and their weights stay as they are, ex1 fails",
+         edits=_unfreeze(UNFREEZE_NEW_HEAD), fails=(EX1,), feedback=("fresh random weights",)),
+    Case("scratch_stem_conv_only", SCRATCH, 3, "the stem as conv1 alone: the task's stem is conv1 and bn1, "
+         "so k = 5 leaves bn1 frozen, ex1 fails",
+         edits=_unfreeze(UNFREEZE_STEM_CONV_ONLY), fails=(EX1,), feedback=("conv1 and bn1 together",)),
+    Case("scratch_head_forgotten", SCRATCH, 3, "freezes everything and unfreezes the last k blocks but "
+         "not the head (step 2 of the task): ex1 fails",
+         edits=_unfreeze(UNFREEZE_HEAD_FORGOTTEN), fails=(EX1,), feedback=("head always learns",)),
+    # --- ex2 mistakes: ex2 scores 0, ex1 keeps its points ------------------------------------------
+    Case("scratch_best_epoch", SCRATCH, 4, "reports the best epoch's accuracy (max): the task asks for the "
+         "accuracy after the last epoch, ex2 fails",
+         edits=_summary(_summary_with(accuracy="max(history.test_acc)")), fails=(EX2,),
+         feedback=("You took the best epoch",)),
+    Case("scratch_percent", SCRATCH, 4, "accuracy in percent: the task asks for a fraction between 0 and 1",
+         edits=_summary(_summary_with(accuracy="100 * history.test_acc[-1]")), fails=(EX2,),
+         feedback=("between 0 and 1",)),
+    Case("scratch_last_epoch_seconds", SCRATCH, 4, "the last epoch's time instead of the sum over all "
+         "epochs: ex2 fails",
+         edits=_summary(_summary_with(seconds="history.seconds[-1]")), fails=(EX2,),
+         feedback=("last epoch's time only",)),
+    Case("scratch_counts_tensors", SCRATCH, 4, "counts trainable tensors instead of their elements: the "
+         "task says counted element by element, ex2 fails",
+         edits=_summary(_summary_with(trainable="len([p for p in net.parameters() if p.requires_grad])")),
+         fails=(EX2,), feedback=("counts the numbers inside them",)),
+    Case("scratch_pops_history", SCRATCH, 4, "takes the last accuracy with history.test_acc.pop(): the "
+         "number is right but the history loses its last epoch, and the task says summarize only reads "
+         "runs: ex2 fails",
+         edits=_summary(_summary_with(accuracy="history.test_acc.pop()")), fails=(EX2,),
+         feedback=("leave the runs as they were",)),
+    Case("scratch_fixed_strategy_names", SCRATCH, 4, "loops over the four strategy names instead of the "
+         "runs it is given: the task says one entry per strategy in runs (the hidden test gives two), "
+         "ex2 fails",
+         edits=_summary(SUMMARY_FIXED_NAMES), fails=(EX2,), feedback=("whatever strategies it holds",)),
+    Case("scratch_global_runs", SCRATCH, 4, "summarises the notebook's global runs instead of its "
+         "argument: the test's networks and histories are other ones, ex2 fails",
+         edits=_summary(REFERENCE_SUMMARY.replace("def summarize(runs):", "def summarize(all_runs):")),
+         fails=(EX2,)),
 ]
