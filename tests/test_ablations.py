@@ -92,3 +92,26 @@ def test_committed_ablations_are_consistent_and_the_markdown_is_generated_from_t
     for row in results.get("sweep", {}).get("rows", []):
         assert row["optimizer_steps"] == ab.optimizer_steps(row["train_images"], Budget(**results["budget"]))
     assert (RESULTS / name).with_suffix(".md").read_text() == ab.document(results)  # byte for byte
+
+
+def part(strategy, mode, values, seeds=(0, 1, 2)):
+    row = {"accuracy": {"mean": sum(values) / len(values), "std": 0.0, "values": values},
+           "classes_predicted": [7] * len(values)}
+    return {"kind": "modes", "command": f"python -m tlcourse.ablations modes --strategies {strategy}",
+            "seeds": list(seeds), "backbone": "b", "weights": "w", "data": "d",
+            "budget": {"num_epochs": 6, "batch_size": 32, "image_size": 96, "head_lr": 1e-3, "base_lr": 1e-4,
+                       "scratch_lr": 1e-3, "weight_decay": 1e-4},
+            "largest_class_share": 0.25, "modes": {strategy: {mode: row}},
+            "machine": {"wall_seconds": len(values), "device": "cpu", "threads": 1, "torch": "t"}}
+
+
+def test_merge_puts_parts_together_in_the_order_of_the_modes_and_refuses_mismatched_parts():
+    fixed, updated = ab.MODE_NAMES["fixed"], ab.MODE_NAMES["updated"]
+    merged = ab.merge([part("scratch", fixed, [0.3, 0.4, 0.5]), part("scratch", updated, [0.1, 0.2, 0.3]),
+                       part("full_finetune", updated, [0.7, 0.7, 0.8])], command="all of it")
+    assert list(merged["modes"]["scratch"]) == [updated, fixed]
+    assert merged["modes"]["scratch"][fixed]["accuracy"]["values"] == [0.3, 0.4, 0.5]
+    assert merged["command"] == "all of it" and merged["seeds"] == [0, 1, 2]
+    assert "| scratch (random init) | kept fixed (eval mode) | 0.400 ± 0.000 |" in ab.document(merged)
+    with pytest.raises(ValueError, match="differ in seeds"):
+        ab.merge([part("scratch", fixed, [0.3]), part("scratch", updated, [0.1, 0.2], seeds=(0, 1))], "x")

@@ -9,6 +9,8 @@ budget as ``tlcourse.experiments``, one thing changed at a time, three seeds.
   same epoch count gives each share.
 
     python -m tlcourse.ablations modes --out data/results/batchnorm_modes.json --threads 1
+    (or in parts: `modes --strategies scratch --bn fixed --out PART.json ...`, then
+    `python -m tlcourse.ablations merge --out data/results/batchnorm_modes.json PART.json ...`)
     python -m tlcourse.ablations sweep --out data/results/scratch_batchnorm_sweep.json --threads 1
 
 write the JSON results and a Markdown document next to them (``document`` makes it from the JSON).
@@ -31,6 +33,8 @@ from tlcourse.tensor_data import TensorData, loaders
 
 #: The batch-norm modes of the ``modes`` ablation: name -> ``keep_statistics``.
 MODES = {"updated (train mode)": False, "kept fixed (eval mode)": True}
+#: The modes by their short names on the command line.
+MODE_NAMES = {"updated": "updated (train mode)", "fixed": "kept fixed (eval mode)"}
 ABLATION_FORMAT = 1
 
 
@@ -83,11 +87,12 @@ def largest_class_share(y: torch.Tensor) -> float:
 def run_modes(name: str, data: TensorData, budget: Budget, seeds: Sequence[int],
               strategies: Sequence[str] = ("full_finetune", "scratch"),
               load: Callable[[str], nn.Module] | None = None, log: Callable[[str], None] = print,
-              on_seed: Callable[[dict, list[int]], None] | None = None) -> dict:
-    """Per strategy and batch-norm mode: test accuracy over ``seeds`` and the classes predicted.
-    Seeds run one after another (every strategy and mode for a seed, then the next seed);
-    ``on_seed(results so far, seeds done)`` is called after each."""
-    scores: dict = {s: {mode: [] for mode in MODES} for s in strategies}
+              on_seed: Callable[[dict, list[int]], None] | None = None,
+              modes: Sequence[str] = tuple(MODES)) -> dict:
+    """Per strategy and batch-norm mode (names of ``MODES``): test accuracy over ``seeds`` and the
+    classes predicted. Seeds run one after another (every strategy and mode for a seed, then the
+    next seed); ``on_seed(results so far, seeds done)`` is called after each."""
+    scores: dict = {s: {mode: [] for mode in modes} for s in strategies}
     done: list[int] = []
 
     def summary() -> dict:
@@ -97,9 +102,9 @@ def run_modes(name: str, data: TensorData, budget: Budget, seeds: Sequence[int],
 
     for seed in seeds:
         for strategy in strategies:
-            for mode, keep in MODES.items():
+            for mode in modes:
                 run = run_strategy(strategy, name, data, budget, seed, verbose=False, load=load,
-                                   keep_statistics=keep)
+                                   keep_statistics=MODES[mode])
                 scores[strategy][mode].append(scored(run.net, data))
                 log(f"{strategy} {mode} seed {seed}: {scores[strategy][mode][-1]}")
         done.append(seed)
@@ -180,6 +185,29 @@ def table(results: dict) -> str:
     return modes_table(results) if results["kind"] == "modes" else sweep_table(results)
 
 
+def merge(parts: Sequence[dict], command: str) -> dict:
+    """One ``modes`` result from parts run separately (each some strategies and modes, the same
+    seeds, data and budget); ``command`` says how the parts were made and merged."""
+    if not parts or any(p["kind"] != "modes" for p in parts):
+        raise ValueError("merge takes the JSON results of `python -m tlcourse.ablations modes` runs.")
+    first = parts[0]
+    for p in parts[1:]:
+        for key in ("seeds", "budget", "backbone", "data"):
+            if p[key] != first[key]:
+                raise ValueError(f"The parts differ in {key}: {first[key]!r} and {p[key]!r}; "
+                                 "merge only runs with the same seeds, budget, backbone and data.")
+    merged = {k: v for k, v in first.items() if k not in ("modes", "command", "machine")}
+    merged["command"] = command
+    merged["modes"] = {}
+    for p in parts:
+        for strategy, modes in p["modes"].items():
+            merged["modes"].setdefault(strategy, {}).update(modes)
+    merged["modes"] = {s: {m: merged["modes"][s][m] for m in MODES if m in merged["modes"][s]}
+                       for s in merged["modes"]}
+    merged["machine"] = dict(first["machine"], wall_seconds=max(p["machine"]["wall_seconds"] for p in parts))
+    return merged
+
+
 def summary_markdown(results: dict) -> str:
     """Title, seeds, the command and the table: what a notebook shows of the results."""
     n = len(results["seeds"])
@@ -212,12 +240,18 @@ def document(results: dict) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     """The command: ``modes`` or ``sweep``, written as JSON and Markdown."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["merge"]:
+        return merge_command(argv)
     parser = command_parser(__doc__)
     parser.add_argument("kind", choices=("modes", "sweep"))
+    parser.add_argument("--strategies", nargs="+", default=["full_finetune", "scratch"], help="modes only")
+    parser.add_argument("--bn", nargs="+", choices=tuple(MODE_NAMES), default=list(MODE_NAMES),
+                        help="modes only: batch-norm statistics updated (train mode) and/or kept fixed (eval mode)")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     backbone, budget, data = setup(args)
-    command = "python -m tlcourse.ablations " + " ".join(argv if argv is not None else sys.argv[1:])
+    command = "python -m tlcourse.ablations " + " ".join(argv)
     results = {"format": ABLATION_FORMAT, "kind": args.kind, "command": command, "backbone": backbone.name,
                "weights": backbone.source, "data": data.description,
                "largest_class_share": largest_class_share(data.y_test), "seeds": list(args.seeds),
@@ -228,12 +262,29 @@ def main(argv: list[str] | None = None) -> int:
         write_results(args.out, results, document)
 
     if args.kind == "modes":
-        run_modes(backbone.name, data, budget, args.seeds, load=fresh_copies(backbone.net),
-                  on_seed=lambda modes, done: write({"modes": modes}, done))
+        run_modes(backbone.name, data, budget, args.seeds, args.strategies, load=fresh_copies(backbone.net),
+                  on_seed=lambda modes, done: write({"modes": modes}, done), modes=[MODE_NAMES[m] for m in args.bn])
     else:
         run_sweep(backbone.name, data, budget, args.seeds, args.fractions,
                   on_fraction=lambda sweep: write({"sweep": sweep}, list(args.seeds)))
     print(document(results))
+    return 0
+
+
+def merge_command(argv: list[str]) -> int:
+    """``merge --out FILE PART.json ...``: the parts' ``modes`` results as one JSON and Markdown."""
+    import argparse
+    import json
+    from pathlib import Path
+
+    parser = argparse.ArgumentParser(prog="python -m tlcourse.ablations merge")
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("parts", nargs="+", type=Path)
+    args = parser.parse_args(argv[1:])
+    parts = [json.loads(p.read_text(encoding="utf-8")) for p in args.parts]
+    command = " && ".join([p["command"] for p in parts] + ["python -m tlcourse.ablations " + " ".join(argv)])
+    write_results(args.out, merge(parts, command), document)
+    print(document(json.loads(args.out.read_text(encoding="utf-8"))))
     return 0
 
 
