@@ -112,6 +112,9 @@ def test_merge_puts_parts_together_in_the_order_of_the_modes_and_refuses_mismatc
     assert list(merged["modes"]["scratch"]) == [updated, fixed]
     assert merged["modes"]["scratch"][fixed]["accuracy"]["values"] == [0.3, 0.4, 0.5]
     assert merged["command"] == "all of it" and merged["seeds"] == [0, 1, 2]
-    assert "| scratch (random init) | kept fixed (eval mode) | 0.400 ± 0.000 |" in ab.document(merged)
+    assert "| scratch (random init) | kept fixed (eval mode) | 0.400 ± 0.100 |" in ab.document(merged)
+    cut = ab.merge([part("scratch", fixed, [0.3, 0.5]), part("scratch", updated, [0.1], seeds=(0,))], "x")
+    assert cut["seeds"] == [0] and cut["modes"]["scratch"][fixed]["accuracy"]["values"] == [0.3]
+    assert cut["modes"]["scratch"][fixed]["accuracy"]["mean"] == 0.3  # recomputed for the seeds kept
     with pytest.raises(ValueError, match="differ in seeds"):
-        ab.merge([part("scratch", fixed, [0.3]), part("scratch", updated, [0.1, 0.2], seeds=(0, 1))], "x")
+        ab.merge([part("scratch", fixed, [0.3]), part("scratch", updated, [0.1], seeds=(1,))], "x")

@@ -185,11 +185,23 @@ def table(results: dict) -> str:
     return modes_table(results) if results["kind"] == "modes" else sweep_table(results)
 
 
+def truncated(part: dict, n: int) -> dict:
+    """A ``modes`` result with only its first ``n`` seeds."""
+    out = dict(part, seeds=part["seeds"][:n])
+    out["modes"] = {s: {m: {"accuracy": mean_std(row["accuracy"]["values"][:n]),
+                            "classes_predicted": row["classes_predicted"][:n]}
+                        for m, row in modes.items()} for s, modes in part["modes"].items()}
+    return out
+
+
 def merge(parts: Sequence[dict], command: str) -> dict:
     """One ``modes`` result from parts run separately (each some strategies and modes, the same
-    seeds, data and budget); ``command`` says how the parts were made and merged."""
+    data and budget); ``command`` says how the parts were made and merged. Where a part has
+    finished more seeds than another (a run cut off), only the seeds all parts finished are kept."""
     if not parts or any(p["kind"] != "modes" for p in parts):
         raise ValueError("merge takes the JSON results of `python -m tlcourse.ablations modes` runs.")
+    n = min(len(p["seeds"]) for p in parts)
+    parts = [truncated(p, n) for p in parts]
     first = parts[0]
     for p in parts[1:]:
         for key in ("seeds", "budget", "backbone", "data"):
