@@ -113,8 +113,10 @@ def test_merge_puts_parts_together_in_the_order_of_the_modes_and_refuses_mismatc
     assert merged["modes"]["scratch"][fixed]["accuracy"]["values"] == [0.3, 0.4, 0.5]
     assert merged["command"] == "all of it" and merged["seeds"] == [0, 1, 2]
     assert "| scratch (random init) | kept fixed (eval mode) | 0.400 ± 0.100 |" in ab.document(merged)
-    cut = ab.merge([part("scratch", fixed, [0.3, 0.5]), part("scratch", updated, [0.1], seeds=(0,))], "x")
+    cut = ab.merge([part("scratch", fixed, [0.3, 0.5], seeds=(0, 1)), part("scratch", updated, [0.1], seeds=(0,))], "x")
     assert cut["seeds"] == [0] and cut["modes"]["scratch"][fixed]["accuracy"]["values"] == [0.3]
     assert cut["modes"]["scratch"][fixed]["accuracy"]["mean"] == 0.3  # recomputed for the seeds kept
+    assert "Note: some parts had finished 2 seeds, others 1" in ab.document(cut)
+    assert "Note:" not in ab.document(merged)
     with pytest.raises(ValueError, match="differ in seeds"):
         ab.merge([part("scratch", fixed, [0.3]), part("scratch", updated, [0.1], seeds=(1,))], "x")

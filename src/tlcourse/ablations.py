@@ -201,6 +201,7 @@ def merge(parts: Sequence[dict], command: str) -> dict:
     if not parts or any(p["kind"] != "modes" for p in parts):
         raise ValueError("merge takes the JSON results of `python -m tlcourse.ablations modes` runs.")
     n = min(len(p["seeds"]) for p in parts)
+    most = max(len(p["seeds"]) for p in parts)
     parts = [truncated(p, n) for p in parts]
     first = parts[0]
     for p in parts[1:]:
@@ -217,6 +218,9 @@ def merge(parts: Sequence[dict], command: str) -> dict:
     merged["modes"] = {s: {m: merged["modes"][s][m] for m in MODES if m in merged["modes"][s]}
                        for s in merged["modes"]}
     merged["machine"] = dict(first["machine"], wall_seconds=max(p["machine"]["wall_seconds"] for p in parts))
+    if n < most:
+        merged["note"] = (f"some parts had finished {most} seeds, others {n}; the {n} seed(s) every part "
+                          "finished are kept.")
     return merged
 
 
@@ -243,7 +247,8 @@ def document(results: dict) -> str:
         "classes the network predicts on the test images (1: it gives every photo the same class). "
         f"{machine['device']}, {machine['threads']} thread(s), torch {machine['torch']}; the command took "
         f"{machine['wall_seconds']} s.\n\n"
-        f"Reproduce: `{results['command']}`\n\n" + table(results)
+        f"Reproduce: `{results['command']}`\n\n"
+        + (f"Note: {results['note']}\n\n" if results.get("note") else "") + table(results)
     )
 
 
