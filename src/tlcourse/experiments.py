@@ -16,8 +16,6 @@ Markdown table next to them.
 from __future__ import annotations
 
 import argparse
-import json
-import platform
 import sys
 import time
 from dataclasses import asdict
@@ -28,10 +26,11 @@ import torch
 from torch import nn
 from torch.utils.data import TensorDataset
 
-from tlcourse import backbones, engine, env
+from tlcourse import backbones, engine
 from tlcourse.history import History, Run
 from tlcourse.features import extract
-from tlcourse.results import RESULTS_FORMAT, aggregate, aggregate_sweep, results_document, results_markdown
+from tlcourse.results import (RESULTS_FORMAT, aggregate, aggregate_sweep, machine, results_document,
+                              results_markdown, write_results)
 from tlcourse.strategies import (LABELS, STRATEGIES, Budget, frozen_prefix_length, is_pretrained, layers,
                                  optimizer_for, set_up)
 from tlcourse.tensor_data import TensorData, load_foodvision7, loaders
@@ -51,7 +50,7 @@ def prepare(strategy: str, name: str, num_classes: int, seed: int = 0,
 
 
 def train_on_cache(strategy: str, net: nn.Module, data: TensorData, budget: Budget, seed: int,
-                   verbose: bool = True) -> History:
+                   verbose: bool = True, keep_statistics: bool | None = None) -> History:
     """Train ``net`` by running its frozen front part once per image and training the rest on
     the cached outputs (exact when the inputs are not randomly augmented). The caching time is
     counted in epoch 1."""
@@ -65,33 +64,39 @@ def train_on_cache(strategy: str, net: nn.Module, data: TensorData, budget: Budg
     if verbose:
         print(f"frozen part run once: cached {tuple(F_train.shape[1:])} per image "
               f"({cache_seconds:.1f} s)")
-    history = _train(strategy, nn.Sequential(*parts[cut:]), net, F_train, F_test, data, budget, seed, verbose)
+    history = _train(strategy, nn.Sequential(*parts[cut:]), net, F_train, F_test, data, budget, seed, verbose,
+                     keep_statistics)
     history.seconds[0] += cache_seconds
     return history
 
 
 def _train(strategy: str, module: nn.Module, net: nn.Module, X_train: torch.Tensor, X_test: torch.Tensor,
-           data: TensorData, budget: Budget, seed: int, verbose: bool) -> History:
+           data: TensorData, budget: Budget, seed: int, verbose: bool,
+           keep_statistics: bool | None = None) -> History:
     """Train ``module`` (``net`` itself, or its trainable rest after the cached part) on inputs
-    ``X_train``/``X_test`` with ``data``'s labels, ``strategy``'s optimizer and batch-norm rule."""
+    ``X_train``/``X_test`` with ``data``'s labels, ``strategy``'s optimizer and batch-norm rule
+    (``keep_statistics`` overrides the rule: True holds every batch-norm layer's statistics,
+    False lets the trainable ones update them)."""
     train_iter, test_iter = loaders(X_train, data.y_train, X_test, data.y_test, budget.batch_size, seed)
     torch.manual_seed(seed)  # dropout and any other randomness in training
     return engine.train(module, train_iter, test_iter, nn.CrossEntropyLoss(),
                         optimizer_for(strategy, net, budget), budget.num_epochs, verbose=verbose,
-                        keep_statistics=is_pretrained(strategy))
+                        keep_statistics=is_pretrained(strategy) if keep_statistics is None else keep_statistics)
 
 
 def run_strategy(strategy: str, name: str, data: TensorData, budget: Budget = Budget(),
                  seed: int = 0, cache: bool = True, verbose: bool = True,
-                 load: Callable[[str], nn.Module] | None = None) -> Run:
+                 load: Callable[[str], nn.Module] | None = None, keep_statistics: bool | None = None) -> Run:
     """Train backbone ``name`` with ``strategy`` on ``data`` for one seed. With ``cache`` the
-    frozen front part of the network runs only once per image (``train_on_cache``)."""
+    frozen front part of the network runs only once per image (``train_on_cache``).
+    ``keep_statistics`` overrides the strategy's batch-norm rule (None: the rule)."""
     if verbose:
         print(f"--- {LABELS[strategy]} ({name}, seed {seed}) ---")
     net = prepare(strategy, name, len(data.classes), seed, load)
     if cache and frozen_prefix_length(layers(net)) > 0:
-        return Run(net, train_on_cache(strategy, net, data, budget, seed, verbose))
-    return Run(net, _train(strategy, net, net, data.X_train, data.X_test, data, budget, seed, verbose))
+        return Run(net, train_on_cache(strategy, net, data, budget, seed, verbose, keep_statistics))
+    return Run(net, _train(strategy, net, net, data.X_train, data.X_test, data, budget, seed, verbose,
+                           keep_statistics))
 
 
 def compare(name: str, data: TensorData, budget: Budget = Budget(), seed: int = 0,
@@ -126,6 +131,21 @@ def sweep(name: str, data: TensorData, fractions: Sequence[float] = (0.1, 0.25, 
 # --- the command ------------------------------------------------------------------------------
 
 
+def fresh_copies(pretrained_net: nn.Module) -> Callable[[str], nn.Module]:
+    """A ``load`` function that returns a fresh copy of ``pretrained_net``'s weights on every call
+    (so no run starts from weights another run has trained)."""
+    import copy
+
+    state = {k: v.clone() for k, v in pretrained_net.state_dict().items()}
+
+    def load(_name: str) -> nn.Module:
+        net = copy.deepcopy(pretrained_net)
+        net.load_state_dict(state)
+        return net
+
+    return load
+
+
 def run_all(name: str, data: TensorData, budget: Budget, seeds: Sequence[int],
             fractions: Sequence[float], sweep_strategies: Sequence[str] = ("feature_extraction", "scratch"),
             load: Callable[[str], nn.Module] | None = None, log: Callable[[str], None] = print) -> dict:
@@ -147,48 +167,44 @@ def run_all(name: str, data: TensorData, budget: Budget, seeds: Sequence[int],
     return {"strategies": aggregate(runs_per_seed), "sweep": sweep_results}
 
 
-def main(argv: list[str] | None = None) -> int:
-    """The command: every strategy for every seed and the sweep, written as JSON and Markdown."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--out", type=Path, required=True, help="JSON file to write (a .md table goes next to it)")
+def command_parser(description: str) -> argparse.ArgumentParser:
+    """The options every FoodVision-7 experiment command takes: ``--out`` and how to run."""
+    parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--out", type=Path, required=True, help="JSON file to write (a .md document goes next to it)")
     parser.add_argument("--backbone", nargs="+", default=["resnet18", "efficientnet_lite0"],
                         help="backbones to try, first available wins")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0, 1, 2])
-    parser.add_argument("--fractions", nargs="+", type=float, default=[0.1, 0.25, 0.5, 1.0])
+    parser.add_argument("--fractions", nargs="+", type=float, default=[0.1, 0.25, 0.5, 1.0],
+                        help="shares of the training set for the sweep")
     parser.add_argument("--epochs", type=int, default=Budget.num_epochs)
     parser.add_argument("--image-size", type=int, default=Budget.image_size)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
-    args = parser.parse_args(argv)
+    return parser
+
+
+def setup(args: argparse.Namespace) -> tuple[backbones.Backbone, Budget, TensorData]:
+    """Threads, the first available backbone, the budget and FoodVision-7 in memory, from ``args``."""
     if args.threads:
         torch.set_num_threads(args.threads)
-    start = time.perf_counter()
     backbone = backbones.first_available(args.backbone)
     budget = Budget(num_epochs=args.epochs, image_size=args.image_size)
-    data = load_foodvision7(budget.image_size, backbone.mean, backbone.std)
+    return backbone, budget, load_foodvision7(budget.image_size, backbone.mean, backbone.std)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """The command: every strategy for every seed and the sweep, written as JSON and Markdown."""
+    args = command_parser(__doc__).parse_args(argv)
+    start = time.perf_counter()
+    backbone, budget, data = setup(args)
     print(f"Data: {data.description}")
-    pretrained_net = backbone.net
-    state = {k: v.clone() for k, v in pretrained_net.state_dict().items()}
-
-    def load(_name: str) -> nn.Module:  # a fresh copy of the pretrained weights for every run
-        import copy
-
-        net = copy.deepcopy(pretrained_net)
-        net.load_state_dict(state)
-        return net
-
+    load = fresh_copies(backbone.net)
     results = {"format": RESULTS_FORMAT, "backbone": backbone.name, "weights": backbone.source,
                "data": data.description, "seeds": list(args.seeds), "budget": asdict(budget)}
     results.update(run_all(backbone.name, data, budget, args.seeds, args.fractions, load=load))
-    results["machine"] = {"torch": torch.__version__, "threads": torch.get_num_threads(),
-                          "device": str(env.device()), "python": platform.python_version(),
-                          "wall_seconds": round(time.perf_counter() - start),
-                          "cpu_seconds": round(time.process_time())}
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
-    md = args.out.with_suffix(".md")
-    md.write_text(results_document(results), encoding="utf-8")
+    results["machine"] = machine(start)
+    write_results(args.out, results, results_document)
     print(results_markdown(results))
-    print(f"Wrote {args.out} and {md} ({results['machine']['wall_seconds']} s)")
+    print(f"Wrote {args.out} and {args.out.with_suffix('.md')} ({results['machine']['wall_seconds']} s)")
     return 0
 
 

@@ -4,9 +4,11 @@ tables (a dict for JSON, Markdown for people), and the committed copy of them.""
 from __future__ import annotations
 
 import json
+import platform
 import statistics
+import time
 from pathlib import Path
-from typing import Sequence
+from typing import Callable, Sequence
 
 import pandas as pd
 
@@ -127,17 +129,41 @@ def results_document(results: dict) -> str:
     )
 
 
-def results_path() -> Path | None:
-    """The committed results file in the course repository (None outside the repository)."""
+#: The committed results of ``python -m tlcourse.experiments``.
+RESULTS_FILE = "scratch_vs_pretrained.json"
+
+
+def results_path(name: str = RESULTS_FILE) -> Path | None:
+    """A committed results file ``data/results/<name>`` in the course repository (None outside
+    the repository)."""
     from tlcourse.data import find_repo_root
 
     root = find_repo_root()
-    return root / "data" / "results" / "scratch_vs_pretrained.json" if root else None
+    return root / "data" / "results" / name if root else None
 
 
-def load_results(path: Path | None = None) -> dict | None:
-    """The committed results, or None when the file is not there (e.g. on Colab)."""
-    path = path or results_path()
+def load_results(path: Path | None = None, name: str = RESULTS_FILE) -> dict | None:
+    """The committed results (``path``, else ``data/results/<name>``), or None when the file is
+    not there (e.g. on Colab)."""
+    path = path or results_path(name)
     if path is None or not Path(path).is_file():
         return None
     return json.loads(Path(path).read_text(encoding="utf-8"))
+
+
+def machine(start: float) -> dict:
+    """Where and how long a command ran (``start``: its ``time.perf_counter()`` at the start)."""
+    import torch
+
+    from tlcourse import env
+
+    return {"torch": torch.__version__, "threads": torch.get_num_threads(), "device": str(env.device()),
+            "python": platform.python_version(), "wall_seconds": round(time.perf_counter() - start),
+            "cpu_seconds": round(time.process_time())}
+
+
+def write_results(out: Path, results: dict, document: Callable[[dict], str]) -> None:
+    """``results`` as JSON in ``out`` and ``document(results)`` as Markdown next to it (``.md``)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(results, indent=1) + "\n", encoding="utf-8")
+    out.with_suffix(".md").write_text(document(results), encoding="utf-8")
