@@ -278,3 +278,8 @@ def grade_with_course(course: CourseFiles, task: GradingTask) -> GradingResult:
     from dataclasses import replace
 
     return grade_submission(replace(task, course=course))
+
+
+def same(value):
+    """``value`` itself: a task whose result puts the course files on a worker once."""
+    return value
