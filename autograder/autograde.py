@@ -66,16 +66,21 @@ def autograde_one(course_dir: Path, assignment: str, student: str, *extra_args: 
         return GradingRun(student, assignment, False, time.perf_counter() - start,
                           f"grading took longer than {timeout:g} s and was stopped", extra)
     seconds = time.perf_counter() - start
-    output = proc.stdout + proc.stderr
-    if "No notebooks were matched" in output or "No notebooks found" in output:
+    ok, reason, empty = judge(proc.returncode, proc.stdout + proc.stderr, assignment)
+    if empty:
         # Nothing of this assignment was submitted: nbgrader stops without recording the
         # student at all. Record the empty submission so every notebook scores 0.
         record_empty_submission(course_dir, assignment, student)
-        return GradingRun(student, assignment, False, seconds,
-                          f"no notebook of {assignment} in the submission: recorded as 0 points", extra)
-    failed = proc.returncode != 0 or "There was an error processing assignment" in output
-    return GradingRun(student, assignment, not failed, seconds, failure_reason(output) if failed else "",
-                      extra)
+    return GradingRun(student, assignment, ok, seconds, reason, extra)
+
+
+def judge(returncode: int, output: str, assignment: str) -> tuple[bool, str, bool]:
+    """What an ``nbgrader autograde --student`` run says: (graded?, reason if not, nothing
+    of the assignment submitted?). An empty submission is recorded as 0 points by the caller."""
+    if "No notebooks were matched" in output or "No notebooks found" in output:
+        return False, f"no notebook of {assignment} in the submission: recorded as 0 points", True
+    failed = returncode != 0 or "There was an error processing assignment" in output
+    return not failed, failure_reason(output) if failed else "", False
 
 
 def extra_files_note(run: GradingRun, shown: int = 5) -> str:

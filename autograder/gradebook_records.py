@@ -7,6 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from autograder.course import course_id
+from autograder.files import replace_folder
 from tlcourse.gradebook import gradebook_url
 
 
@@ -51,4 +52,63 @@ def record_manual_grades(course_dir: Path, manual: dict[str, dict[str, dict[str,
                         if grade.name in cells:
                             grade.manual_score = cells[grade.name]
                             grade.needs_manual_grade = grade.manual_score is None and grade.auto_score is None
+        gb.db.commit()
+
+
+@contextmanager
+def one_transaction(gb):
+    """Everything written through ``gb`` inside reaches the database in one commit at the end,
+    or not at all: nbgrader's API commits after each step (a new submission's rows, each
+    update), so those commits only flush here and an error rolls all of it back."""
+    session = gb.db
+    commit = session.commit
+    session.commit = session.flush
+    try:
+        yield gb
+    except BaseException:
+        session.commit = commit
+        session.rollback()
+        raise
+    session.commit = commit
+    session.commit()
+
+
+def record_result(course_dir: Path, result) -> None:
+    """Write what a worker's nbgrader made of one submission (``autograder.task.GradingResult``)
+    into the course's gradebook and its autograded/ and feedback/ folders, as serial
+    ``nbgrader autograde --student`` would have.
+
+    The folders are written first, each swapped into place whole; then the gradebook rows in
+    one transaction (the student, the submission and its timestamp, every cell's automatic
+    score, manual-grade mark and comment, each notebook's late penalty). A cell with a hand
+    grade from before is marked for manual grading again, as nbgrader's SaveAutoGrades does
+    on a regrade. A submission without notebooks scores 0 in every cell.
+    """
+    if result.submission is None and not result.empty:
+        return  # nbgrader recorded nothing (it stopped before the submission's rows)
+    student, assignment = result.student, result.assignment
+    replace_folder(course_dir / "autograded" / student / assignment, result.autograded)
+    if result.feedback:
+        replace_folder(course_dir / "feedback" / student / assignment, result.feedback)
+    with open_gradebook(course_dir) as gb, one_transaction(gb):
+        gb.update_or_create_student(student)
+        rows = result.submission or {"timestamp": None, "notebooks": {}}
+        when = {"timestamp": rows["timestamp"]} if rows["timestamp"] else {}
+        submission = gb.update_or_create_submission(assignment, student, **when)
+        graded = {Path(name).stem for name in result.autograded if name.endswith(".ipynb")}
+        for notebook in submission.notebooks:
+            got = rows["notebooks"].get(notebook.name)
+            if got is not None:
+                notebook.late_submission_penalty = got["late_submission_penalty"]
+            for grade in notebook.grades:
+                if result.empty:
+                    grade.auto_score, grade.needs_manual_grade = 0, False
+                elif got is not None and grade.name in got["grades"]:
+                    auto_score, needs_manual = got["grades"][grade.name]
+                    grade.auto_score = auto_score
+                    regraded = notebook.name in graded and grade.manual_score is not None
+                    grade.needs_manual_grade = needs_manual or regraded
+            for comment in notebook.comments:
+                if got is not None and comment.name in got["comments"]:
+                    comment.auto_comment = got["comments"][comment.name]
         gb.db.commit()

@@ -19,8 +19,9 @@ class NbgraderError(RuntimeError):
     """An nbgrader command failed; the message carries its output."""
 
 
-def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
-    """This environment with its interpreter's bin folder first on PATH.
+def environment(extra: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> dict[str, str]:
+    """This environment with its interpreter's bin folder first on PATH, ``extra`` added and
+    the variables named in ``drop`` removed.
 
     nbgrader runs ``alembic`` and kernels by name, so they must come from the
     same environment as nbgrader itself.
@@ -29,11 +30,13 @@ def environment(extra: dict[str, str] | None = None) -> dict[str, str]:
     bin_dir = str(Path(sys.executable).parent)
     env["PATH"] = bin_dir + os.pathsep + env.get("PATH", "")
     env.update(extra or {})
+    for name in drop:
+        env.pop(name, None)
     return env
 
 
 def nbgrader(course_dir: Path, *args: str, check: bool = True, timeout: float | None = None,
-             env: dict[str, str] | None = None) -> subprocess.CompletedProcess:
+             env: dict[str, str] | None = None, drop: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
     """Run ``nbgrader ARGS`` with ``course_dir`` as the course root.
 
     It runs under ``autograder/supervise.py``: when it ends, or after ``timeout`` seconds,
@@ -45,7 +48,7 @@ def nbgrader(course_dir: Path, *args: str, check: bool = True, timeout: float | 
     supervised = [sys.executable, "-I", str(SUPERVISOR), f"{timeout or 0:g}", "--", *cmd]
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         proc = subprocess.Popen(supervised, cwd=course_dir, stdout=out, stderr=err, text=True,
-                                env=environment(env), start_new_session=True)
+                                env=environment(env, drop), start_new_session=True)
         try:
             # The supervisor stops the command on time; this bound is for a stuck supervisor.
             returncode = proc.wait(timeout=timeout + SUPERVISOR_GRACE_SECONDS if timeout else None)

@@ -12,6 +12,10 @@ exits with the command's status, or ``TIMED_OUT`` when the time ran out. The com
 stdout and stderr are the supervisor's own; give it files, not pipes, so that a reader
 never waits on a descriptor some leftover process still holds.
 
+When the process that started the supervisor dies (a grading worker killed mid-submission),
+the supervisor gets SIGTERM from the kernel (Linux's parent-death signal) and ends the command
+and everything under it the same way, so no orphaned grading keeps running.
+
 The subreaper is the only guarantee here: a process that kills the supervisor first, or
 that gets another user's rights, escapes it (the kernel sandbox is the layer for those).
 """
@@ -27,6 +31,7 @@ import time
 
 TIMED_OUT = 124  # exit status when the command ran out of time (as coreutils' timeout)
 PR_SET_CHILD_SUBREAPER = 36
+PR_SET_PDEATHSIG = 1
 KILL_ROUNDS_SECONDS = 10.0
 
 
@@ -41,6 +46,24 @@ def become_subreaper() -> None:
     if libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER) failed: the supervisor "
                       "needs Linux 3.4 or later")
+
+
+class ParentGone(Exception):
+    """The process that started the supervisor died (or asked it to stop with SIGTERM)."""
+
+
+def die_with_parent() -> None:
+    """SIGTERM when the starting process dies (Linux only), turned into ``ParentGone``."""
+    def stop(signum, frame):
+        raise ParentGone()
+
+    signal.signal(signal.SIGTERM, stop)
+    if sys.platform.startswith("linux"):
+        parent = os.getppid()
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
+        if os.getppid() != parent:  # it died before the signal was armed
+            raise ParentGone()
 
 
 def parents() -> dict[int, int]:
@@ -108,13 +131,23 @@ def kill_everything_below(me: int) -> None:
 def supervise(command: list[str], timeout: float) -> int:
     """Run ``command``; at its end or after ``timeout`` s kill all it left; its exit status."""
     become_subreaper()
-    proc = subprocess.Popen(command, start_new_session=True)
+    proc = None
     try:
+        die_with_parent()
+        proc = subprocess.Popen(command, start_new_session=True)
         status = proc.wait(timeout=timeout or None)
     except subprocess.TimeoutExpired:
         print(f"supervise: the command ran past {timeout:g} s and was stopped with every process "
               "it started", file=sys.stderr, flush=True)
         status = TIMED_OUT
+    except ParentGone:
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        print("supervise: stopped (its caller is gone); the command and every process it started "
+              "were killed", file=sys.stderr, flush=True)
+        status = -signal.SIGTERM
+    if proc is None:
+        kill_everything_below(os.getpid())
+        return 128 + signal.SIGTERM
     try:
         os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError):

@@ -74,3 +74,28 @@ def test_the_commands_exit_status_is_passed_on(tmp_path):
     assert proc.returncode == 3
     proc, _ = supervised(tmp_path, "import os, signal\nos.kill(os.getpid(), signal.SIGKILL)\n", timeout=0)
     assert proc.returncode == 128 + 9
+
+
+def test_when_its_caller_is_killed_the_command_and_what_it_started_die_too(tmp_path):
+    # A grading worker killed mid-submission (SIGKILL) must not leave its nbgrader running.
+    marker = tmp_path / "marker"
+    command = tmp_path / "command.py"
+    command.write_text(daemon_code(marker, sleep=30) + "time.sleep(30)\n")
+    caller = tmp_path / "caller.py"
+    caller.write_text(f"import subprocess, sys, time\n"
+                      f"subprocess.Popen([sys.executable, '-I', {str(SUPERVISOR)!r}, '0', '--', "
+                      f"sys.executable, {str(command)!r}])\n"
+                      f"time.sleep(60)\n")
+    parent = subprocess.Popen([sys.executable, str(caller)])
+    try:
+        deadline = time.monotonic() + 30
+        while not (marker.exists() and marker.read_text()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        sleeper = int(marker.read_text())
+    finally:
+        parent.kill()
+        parent.wait()
+    deadline = time.monotonic() + 15
+    while alive(sleeper) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(sleeper), "the command's daemon outlived the killed caller"
