@@ -184,7 +184,10 @@ def answer_group(nb: NotebookPage, index: int, group: Group, shot_prefix: str) -
     """Answer every question of a rendered quiz group wrongly, read feedback, then rightly."""
     output = nb.cell(index).locator(".jp-OutputArea")
     output.locator(".tlquiz").wait_for(state="visible", timeout=60_000)
-    assert output.locator(".tlquiz-static").count() == 0, "the widget must replace the text copy"
+    # the static copy (for nbconvert, static previews, text) stays in the output, hidden by its
+    # own style once the widget renders: the student sees the widget only
+    expect(output.locator(".tlquiz-static")).to_be_hidden()
+    assert output.locator(".tlquiz-static").count() == 1
     boxes = output.locator(".tlquiz-question")
     assert boxes.count() == len(group.questions)
     score = output.locator(".tlquiz-score")
@@ -220,6 +223,8 @@ def read_totals(nb: NotebookPage, index: int) -> tuple[int, int]:
     """Trainable and frozen counts as the inspector widget shows them."""
     output = nb.cell(index).locator(".jp-OutputArea")
     output.locator(".tl-inspector").wait_for(state="visible", timeout=60_000)
+    expect(output.locator(".tl-inspector-table").first).to_be_visible()
+    expect(output.locator("[class^='tl-static-']")).to_be_hidden()  # the static copy of the table
 
     def number(name: str) -> int:
         text = output.locator(f".tl-inspector-{name}").inner_text()
