@@ -77,17 +77,17 @@ def train_epoch(net: nn.Module, train_iter, loss, optimizer, device: torch.devic
 
 def train(net: nn.Module, train_iter, test_iter, loss, optimizer, num_epochs: int,
           device: torch.device | None = None, verbose: bool = True,
-          keep_statistics: bool = False) -> History:
+          keep_statistics: bool = False, curves: bool = True) -> History:
     """Train ``net`` for ``num_epochs`` epochs and record loss and accuracies. With
     ``keep_statistics`` no batch-norm layer updates its running statistics (a pretrained network).
     ``verbose`` says what will run, shows one bar for the whole run (with its estimate), a bar
-    for each test pass, a line per epoch and the curves redrawn after each epoch."""
+    for each test pass, a line per epoch and (``curves``) the curves redrawn after each epoch."""
     if num_epochs < 1:
         raise ValueError(f"num_epochs must be at least 1, got {num_epochs}")
     device = device or env.device()
     net.to(device)
     history = History()
-    view = TrainingView(num_epochs, len(train_iter), len(test_iter), show=verbose)
+    view = TrainingView(num_epochs, len(train_iter), len(test_iter), show=verbose, curves=curves)
     view.start()
     try:
         for epoch in range(num_epochs):

@@ -24,8 +24,7 @@ def plan_text(num_epochs: int, batches: int, test_batches: int) -> str:
     """The line printed before training: what will run, and where the estimate is."""
     return (f"Training for {num_epochs} epoch{'s' if num_epochs != 1 else ''}: "
             f"{batches} batches each, then a test pass over {test_batches} batches. "
-            f"The bar below shows the whole run and estimates the time left; "
-            f"the curves are redrawn after each epoch.")
+            f"The bar below shows the whole run and estimates the time left.")
 
 
 def curves_png(history: Any, num_epochs: int) -> bytes:
@@ -62,11 +61,13 @@ class TrainingView:
     """The bars and the live curves of one training run (silent when ``show`` is False or under
     nbgrader)."""
 
-    def __init__(self, num_epochs: int, batches: int, test_batches: int, show: bool = True) -> None:
+    def __init__(self, num_epochs: int, batches: int, test_batches: int, show: bool = True,
+                 curves: bool = True) -> None:
         self.num_epochs = num_epochs
         self.batches = batches
         self.test_batches = test_batches
         self.show = show and not env.under_nbgrader()
+        self.curves = curves
         self._bar = None
         self._handle = None
 
@@ -113,7 +114,7 @@ class TrainingView:
                                       f"test acc {history.test_acc[-1]:.3f}")
         from tlcourse.quiz.display import front_end
 
-        if front_end() != "kernel":
+        if not self.curves or front_end() != "kernel":
             return
         from IPython.display import display
 
