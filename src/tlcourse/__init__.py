@@ -23,7 +23,13 @@ Modules by job:
 - ``tlcourse.training_view`` what training shows: the plan, one bar, test bars, live curves
 """
 
-from tlcourse.notices import why
-
 __version__ = "0.1.0"
 __all__ = ["why"]
+
+
+def why() -> None:
+    """Print the details behind the course's messages so far (``tlcourse.notices``; imported
+    only when asked, so importing a course module loads nothing more)."""
+    from tlcourse.notices import why as print_details
+
+    print_details()
