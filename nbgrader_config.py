@@ -8,13 +8,14 @@ source/<assignment>/, student versions built into notebooks/<assignment>/ by
 from pathlib import Path
 
 from nbgrader.converters import Autograde, GenerateAssignment, GenerateFeedback
-from nbgrader.preprocessors import Execute, OverwriteCells, SaveAutoGrades
+from nbgrader.preprocessors import ClearSolutions, Execute, OverwriteCells, SaveAutoGrades
 from nbgrader.validator import Validator
 
 from tlcourse.exchange import exchange_root
 from tlcourse.gradebook import gradebook_url
 from tlcourse.nbgrader_ext import (ColabSetup, FlagTampering, GradingExecute, HideHiddenTests,
-                                  KeepOnlyNotebooks, MarkForManualReview, ReimportChecks,
+                                  KeepOnlyNotebooks, MarkForManualReview, NameExerciseStubs,
+                                  ReimportChecks,
                                   RestoreAllTestCells, StderrIsNotFailure,
                                   create_submissions_without_autoflush)
 
@@ -109,8 +110,13 @@ _sanitize = _defaults(Autograde, "sanitize_preprocessors")
 _sanitize[_sanitize.index(OverwriteCells)] = RestoreAllTestCells
 c.Autograde.sanitize_preprocessors = _sanitize
 
-# Student notebooks start with a Colab setup cell written from pyproject.toml.
-c.GenerateAssignment.preprocessors = [ColabSetup] + _defaults(GenerateAssignment, "preprocessors")
+# Student notebooks start with a Colab setup cell written from pyproject.toml. Right after
+# nbgrader's ClearSolutions, each stub's NotImplementedError gets a message naming its exercise
+# ("Exercise 3 (build the new head): write your answer in place of this line, ..."), so Run All
+# stops at the first exercise saying why; the tests treat the unanswered cell as before.
+_generate = [ColabSetup] + _defaults(GenerateAssignment, "preprocessors")
+_generate.insert(_generate.index(ClearSolutions) + 1, NameExerciseStubs)
+c.GenerateAssignment.preprocessors = _generate
 
 # Feedback shows what the hidden tests said (the checks' messages), never their code:
 # otherwise every student could read them in the feedback and pass them next term.

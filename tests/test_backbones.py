@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from tlcourse import backbones
+from tlcourse import backbones, notices
 from tlcourse.data.cache import verify
 from tlcourse.data.registry import DATA_HUB
 
@@ -139,6 +139,8 @@ def test_first_available_says_what_it_skipped_and_what_it_uses(torch_home, capsy
     said = capsys.readouterr().out
     assert backbone.name == "efficientnet_lite0"
     assert "Backbone skipped - resnet18" in said and "Backbone: efficientnet_lite0" in said
+    assert "sha256" not in said and "gaierror" not in said and "tlcourse.why()" in said
+    assert any(d.startswith("resnet18 skipped: ") and "resnet18-f37072fd.pth" in d for d in notices.details())
 
 
 def test_first_available_raises_when_nothing_can_be_had(torch_home):

@@ -150,9 +150,11 @@ def test_show_parameters_in_a_kernel_sends_widget_and_text(monkeypatch):
     monkeypatch.setattr(quiz_display, "front_end", lambda: "kernel")
     monkeypatch.setattr("IPython.display.display", lambda data, raw: shown.append(data))
     report = show_parameters(small_net())
-    ((data,),) = [shown]
-    assert data[WIDGET_MIME]["model_id"] == report.widget.model_id
-    assert "Trainable: 351" in data["text/plain"] and "tl-inspector-table" in data["text/html"]
+    (static, live) = shown
+    assert live[WIDGET_MIME]["model_id"] == report.widget.model_id
+    assert f"tl-live-{report.widget.model_id}" in report.widget._dom_classes
+    assert "Trainable: 351" in static["text/plain"] and "tl-inspector-table" in static["text/html"]
+    assert f"tl-static-{report.widget.model_id}" in static["text/html"]
     assert repr(report) == "ParameterInspector(FakeModule: trainable=351, frozen=0)"
 
 
@@ -203,7 +205,8 @@ def test_a_last_line_show_parameters_is_not_shown_twice(monkeypatch):
     monkeypatch.setattr("IPython.display.display", lambda data, raw: shown.append(data))
     report = show_parameters(small_net())
     report._ipython_display_()  # IPython's displayhook, same cell
-    assert len(shown) == 1
+    assert len(shown) == 2  # one showing: the static copy and the widget
     shell.execution_count = 5  # `report` alone in a later cell: the same widget again
     report._ipython_display_()
-    assert len(shown) == 2 and shown[1][WIDGET_MIME] == shown[0][WIDGET_MIME]
+    assert len(shown) == 4 and shown[3][WIDGET_MIME] == shown[1][WIDGET_MIME]
+    assert shown[2]["text/html"] == shown[0]["text/html"]

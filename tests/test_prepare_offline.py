@@ -49,6 +49,7 @@ def test_prepared_cache_serves_a_machine_without_npm_or_internet(tmp_path):
         "train_ds, test_ds = data.FOODVISION7.load(transform=b.transform)\n"
         "x, y = train_ds[0]\n"
         "print('OK', b.name, len(train_ds), len(test_ds), tuple(x.shape))\n"
+        "import tlcourse; tlcourse.why()\n"
     )
     env = {k: v for k, v in os.environ.items() if k not in ("TLCOURSE_MODE", "NBGRADER_EXECUTION")}
     env.update(TLCOURSE_DATA=str(copied), PATH=os.path.dirname(sys.executable),

@@ -19,6 +19,17 @@ Modules by job:
 - ``tlcourse.inspector``   live parameter inspector (trainable vs frozen): ``show_parameters``
 - ``tlcourse.nbgrader_ext`` nbgrader preprocessors the course configures, one module per job
 - ``tlcourse.gradebook``    which gradebook nbgrader and the grading tools use
+- ``tlcourse.notices``     plain sentences for students; the details behind them: ``tlcourse.why()``
+- ``tlcourse.training_view`` what training shows: the plan, one bar, test bars, live curves
 """
 
 __version__ = "0.1.0"
+__all__ = ["why"]
+
+
+def why() -> None:
+    """Print the details behind the course's messages so far (``tlcourse.notices``; imported
+    only when asked, so importing a course module loads nothing more)."""
+    from tlcourse.notices import why as print_details
+
+    print_details()

@@ -33,6 +33,7 @@ from tlcourse.data.fetch import download
 from tlcourse.data.mode import unreachable_reason
 from tlcourse.data.registry import DATA_HUB, Resource
 from tlcourse.imagenet import IMAGENET_MEAN, IMAGENET_STD
+from tlcourse.notices import tell
 from tlcourse.strategies import head_attr
 
 NAMES = ("resnet18", "resnet34", "efficientnet_lite0")
@@ -255,6 +256,11 @@ def random_init(name: str) -> Backbone:
     return _wrap(name, net, "random initialisation (no pretrained weights)")
 
 
+def _weights_words(source: str) -> str:
+    """``source`` (where the weights came from, with file names and checks) in a few plain words."""
+    return "ImageNet weights" if "ImageNet" in source else source.split(" (")[0]
+
+
 def first_available(
     names: Sequence[str] | Iterable[str] = ("resnet18", "efficientnet_lite0"),
     verbose: bool = True,
@@ -263,16 +269,21 @@ def first_available(
     """The first of ``names`` whose pretrained weights can be had; prints which one and why
     the earlier ones were skipped. Raises WeightsUnavailableError when none can."""
     reasons: list[str] = []
+    skipped: list[tuple[str, str, str]] = []
     for name in names:
         try:
             backbone = loader(name)
         except (WeightsUnavailableError, ChecksumError) as exc:
             reasons.append(f"{name}: {exc}")
+            plain = ("its downloaded ImageNet weights failed their check" if isinstance(exc, ChecksumError)
+                     else "its ImageNet weights are not on this machine and cannot be fetched from here")
+            skipped.append((name, plain, f"{name} skipped: {exc}"))
             continue
-        if verbose:
-            for reason in reasons:
-                print(f"Backbone skipped - {reason}")
-            print(f"Backbone: {backbone.name}, {backbone.source}; head `{backbone.head_attr}` "
-                  f"takes {backbone.feature_size} features.")
+        say = print if verbose else None
+        for name_skipped, plain, detail in skipped:
+            tell(f"Backbone skipped - {name_skipped}: {plain}.", [detail], say)
+        tell(f"Backbone: {backbone.name} with {_weights_words(backbone.source)}; head "
+             f"`{backbone.head_attr}` takes {backbone.feature_size} features.",
+             [f"{backbone.name} weights: {backbone.source}"], say, hint=False)
         return backbone
     raise WeightsUnavailableError("No pretrained backbone could be loaded:\n" + "\n".join(reasons))

@@ -11,6 +11,7 @@ from torch import nn
 from tlcourse import env
 from tlcourse.history import History
 from tlcourse.strategies import held_batchnorms
+from tlcourse.training_view import TrainingView
 
 
 def progress_bar(iterable, desc: str, total: int | None = None, show: bool = True):
@@ -28,13 +29,14 @@ def correct_count(y_hat: torch.Tensor, y: torch.Tensor) -> int:
 
 
 @torch.no_grad()
-def evaluate_accuracy(net: nn.Module, data_iter, device: torch.device | None = None) -> float:
-    """Accuracy of ``net`` over ``data_iter`` (eval mode, no gradients)."""
+def evaluate_accuracy(net: nn.Module, data_iter, device: torch.device | None = None,
+                      progress: bool = False) -> float:
+    """Accuracy of ``net`` over ``data_iter`` (eval mode, no gradients); ``progress`` shows a bar."""
     device = device or env.device()
     was_training = net.training
     net.eval()
     correct = seen = 0
-    for X, y in data_iter:
+    for X, y in progress_bar(data_iter, "testing", show=progress):
         X, y = X.to(device), y.to(device)
         correct += correct_count(net(X), y)
         seen += y.numel()
@@ -53,11 +55,14 @@ def train_mode(net: nn.Module, keep_statistics: bool = False) -> nn.Module:
 
 def train_epoch(net: nn.Module, train_iter, loss, optimizer, device: torch.device,
                 desc: str = "train", progress: bool = True,
-                keep_statistics: bool = False) -> tuple[float, float]:
-    """One pass over ``train_iter`` (in ``train_mode``); returns mean loss and accuracy."""
+                keep_statistics: bool = False, batches=None) -> tuple[float, float]:
+    """One pass over ``train_iter`` (in ``train_mode``); returns mean loss and accuracy.
+    ``batches`` wraps ``train_iter`` instead of a bar of this epoch (``train``'s one bar)."""
     train_mode(net, keep_statistics)
     total_loss = correct = seen = 0.0
-    for X, y in progress_bar(train_iter, desc, total=len(train_iter), show=progress):
+    wrapped = (batches(train_iter) if batches is not None
+               else progress_bar(train_iter, desc, total=len(train_iter), show=progress))
+    for X, y in wrapped:
         X, y = X.to(device), y.to(device)
         optimizer.zero_grad()
         y_hat = net(X)
@@ -72,27 +77,35 @@ def train_epoch(net: nn.Module, train_iter, loss, optimizer, device: torch.devic
 
 def train(net: nn.Module, train_iter, test_iter, loss, optimizer, num_epochs: int,
           device: torch.device | None = None, verbose: bool = True,
-          keep_statistics: bool = False) -> History:
+          keep_statistics: bool = False, curves: bool = True) -> History:
     """Train ``net`` for ``num_epochs`` epochs and record loss and accuracies. With
-    ``keep_statistics`` no batch-norm layer updates its running statistics (a pretrained network)."""
+    ``keep_statistics`` no batch-norm layer updates its running statistics (a pretrained network).
+    ``verbose`` says what will run, shows one bar for the whole run (with its estimate), a bar
+    for each test pass, a line per epoch and (``curves``) the curves redrawn after each epoch."""
     if num_epochs < 1:
         raise ValueError(f"num_epochs must be at least 1, got {num_epochs}")
     device = device or env.device()
     net.to(device)
     history = History()
-    for epoch in range(num_epochs):
-        start = time.perf_counter()
-        train_loss, train_acc = train_epoch(net, train_iter, loss, optimizer, device,
-                                            desc=f"epoch {epoch + 1}/{num_epochs}", progress=verbose,
-                                            keep_statistics=keep_statistics)
-        test_acc = evaluate_accuracy(net, test_iter, device)
-        seconds = time.perf_counter() - start
-        for name, value in zip(("train_loss", "train_acc", "test_acc", "seconds"),
-                               (train_loss, train_acc, test_acc, seconds)):
-            getattr(history, name).append(value)
-        if verbose:
-            print(f"epoch {epoch + 1}/{num_epochs}: loss {train_loss:.3f}, "
-                  f"train acc {train_acc:.3f}, test acc {test_acc:.3f} ({seconds:.1f} s)")
+    view = TrainingView(num_epochs, len(train_iter), len(test_iter), show=verbose, curves=curves)
+    view.start()
+    try:
+        for epoch in range(num_epochs):
+            start = time.perf_counter()
+            train_loss, train_acc = train_epoch(net, train_iter, loss, optimizer, device,
+                                                keep_statistics=keep_statistics,
+                                                batches=lambda it, e=epoch: view.train_batches(it, e))
+            test_acc = evaluate_accuracy(net, view.test_batches_of(test_iter), device)
+            seconds = time.perf_counter() - start
+            for name, value in zip(("train_loss", "train_acc", "test_acc", "seconds"),
+                                   (train_loss, train_acc, test_acc, seconds)):
+                getattr(history, name).append(value)
+            if verbose:
+                view.note(f"epoch {epoch + 1}/{num_epochs}: loss {train_loss:.3f}, "
+                          f"train acc {train_acc:.3f}, test acc {test_acc:.3f} ({seconds:.1f} s)")
+            view.epoch_done(history)
+    finally:
+        view.close()
     return history
 
 

@@ -81,7 +81,8 @@ def _train(strategy: str, module: nn.Module, net: nn.Module, X_train: torch.Tens
     torch.manual_seed(seed)  # dropout and any other randomness in training
     return engine.train(module, train_iter, test_iter, nn.CrossEntropyLoss(),
                         optimizer_for(strategy, net, budget), budget.num_epochs, verbose=verbose,
-                        keep_statistics=is_pretrained(strategy) if keep_statistics is None else keep_statistics)
+                        keep_statistics=is_pretrained(strategy) if keep_statistics is None else keep_statistics,
+                        curves=False)  # the strategies are compared in one figure afterwards
 
 
 def run_strategy(strategy: str, name: str, data: TensorData, budget: Budget = Budget(),

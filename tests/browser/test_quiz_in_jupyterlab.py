@@ -184,7 +184,10 @@ def answer_group(nb: NotebookPage, index: int, group: Group, shot_prefix: str) -
     """Answer every question of a rendered quiz group wrongly, read feedback, then rightly."""
     output = nb.cell(index).locator(".jp-OutputArea")
     output.locator(".tlquiz").wait_for(state="visible", timeout=60_000)
-    assert output.locator(".tlquiz-static").count() == 0, "the widget must replace the text copy"
+    # the static copy (for nbconvert, static previews, text) stays in the output, hidden by its
+    # own style once the widget renders: the student sees the widget only
+    expect(output.locator(".tlquiz-static")).to_be_hidden()
+    assert output.locator(".tlquiz-static").count() == 1
     boxes = output.locator(".tlquiz-question")
     assert boxes.count() == len(group.questions)
     score = output.locator(".tlquiz-score")
@@ -220,9 +223,11 @@ def read_totals(nb: NotebookPage, index: int) -> tuple[int, int]:
     """Trainable and frozen counts as the inspector widget shows them."""
     output = nb.cell(index).locator(".jp-OutputArea")
     output.locator(".tl-inspector").wait_for(state="visible", timeout=60_000)
+    expect(output.locator(".tl-inspector .tl-inspector-table")).to_be_visible()
+    expect(output.locator("[class^='tl-static-']")).to_be_hidden()  # the static copy of the table
 
     def number(name: str) -> int:
-        text = output.locator(f".tl-inspector-{name}").inner_text()
+        text = output.locator(f".tl-inspector .tl-inspector-{name}").inner_text()  # the widget's
         return int(re.sub(r"[^0-9]", "", text))
 
     return number("trainable"), number("frozen")
@@ -256,7 +261,7 @@ def test_quizzes_and_inspector_in_a_generated_notebook(notebook_page):
     layer4 = 8_393_728
     output = nb.cell(6).locator(".jp-OutputArea")
     output.get_by_role("button", name="Refresh").click()
-    output.locator(".tl-inspector-trainable").filter(has_text=f"{NEW_HEAD + layer4:,}").wait_for()
+    output.locator(".tl-inspector .tl-inspector-trainable").filter(has_text=f"{NEW_HEAD + layer4:,}").wait_for()
     assert read_totals(nb, 6) == (NEW_HEAD + layer4, RESNET18_TOTAL - OLD_HEAD - layer4)
     nb.shot("7-inspector-after-refresh", nb.cell(6))
 
@@ -294,7 +299,7 @@ def test_foodvision_student_notebook(notebook_page):
         latest = read_totals(nb, inspectors[-1])
         first = nb.cell(inspectors[0]).locator(".jp-OutputArea")
         first.get_by_role("button", name="Refresh").click()
-        expect(first.locator(".tl-inspector-trainable")).to_contain_text(f"{latest[0]:,}")
+        expect(first.locator(".tl-inspector .tl-inspector-trainable")).to_contain_text(f"{latest[0]:,}")
         assert read_totals(nb, inspectors[0]) == latest
         nb.shot(f"{inspectors[0]}-inspector-after-refresh", nb.cell(inspectors[0]))
     assert set(quizzes.values()) == {g.name for g in quiz.groups}, "every group has a quiz cell"

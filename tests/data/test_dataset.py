@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from tlcourse import notices
 from tlcourse.data import smoke
 from tlcourse.data.dataset import DataSet, Folders
 from tlcourse.data.errors import ChecksumError, DataUnavailableError
@@ -25,7 +26,10 @@ def test_smoke_mode_hands_out_the_standin_without_fetching(cache, capsys):
     folders = _record(must_not_fetch).folders(mode="smoke")
     assert folders.is_standin and folders.root == smoke.ensure(smoke.HOTDOG_SPEC)
     said = capsys.readouterr().out
-    assert said.startswith("Data: Toy smoke stand-in, 32 train / 16 test generated 64x64 images (not photos)")
+    # one plain sentence (no internal words such as "stand-in" or "run mode"); the rest on request
+    assert said.startswith("Data: 32 train / 16 test generated 64x64 images (not photos) instead of the Toy data")
+    assert "stand-in" not in said and "run mode" not in said
+    assert "run mode: smoke (asked for by the caller)" in notices.details()
 
 
 def test_real_folders_are_not_a_standin_even_next_to_a_smoke_marker(cache, capsys):
@@ -50,7 +54,20 @@ def test_a_failed_fetch_raises_or_falls_back_as_the_record_says(cache, capsys, e
     with pytest.raises(error):
         _record(failing, fallback=True).folders(mode="offline", fallback=False)
     said = capsys.readouterr().out
-    assert "FALLING BACK" in said and "Not comparable." in said and "toy data is broken" in said
+    assert "FALLING BACK" in said and "Not comparable." in said and "tlcourse.why()" in said
+    assert "toy data is broken" not in said  # the exception is a detail, kept for why()
+    assert any("toy data is broken" in detail for detail in notices.details())
+
+
+def test_why_prints_the_details_the_sentences_left_out(cache, capsys):
+    def failing(_cache, _log):
+        raise DataUnavailableError("the toy server said no (errno 7)")
+
+    _record(failing, fallback=True).folders(mode="offline")
+    said = capsys.readouterr().out
+    assert "errno 7" not in said
+    notices.why()
+    assert "the toy server said no (errno 7)" in capsys.readouterr().out
 
 
 def test_verbose_false_prints_nothing(cache, capsys):

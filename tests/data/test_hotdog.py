@@ -11,6 +11,8 @@ import zipfile
 
 import pytest
 
+from tlcourse import notices
+
 from tlcourse.data.errors import DataUnavailableError
 from tlcourse.data.hotdog import HOTDOG
 from tlcourse.data.registry import DATA_HUB, Checksum
@@ -31,7 +33,9 @@ def test_hotdog_without_network_falls_back_plainly_and_fast(cache, hotdog_offlin
     elapsed = time.monotonic() - start
     said = capsys.readouterr().out
     assert train_ds.is_standin and train_ds.classes == ["hotdog", "not-hotdog"]
-    assert "put it at" in said and "FALLING BACK" in said and "not photos" in said
+    assert "FALLING BACK" in said and "not photos" in said and "tlcourse.why()" in said
+    assert "gaierror" not in said and "sha1" not in said  # details, on request:
+    assert any("put it at" in detail for detail in notices.details())
     assert elapsed < 2.0, f"fallback took {elapsed:.2f} s"
 
 

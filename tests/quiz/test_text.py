@@ -13,7 +13,7 @@ import pytest
 
 from tlcourse.quiz import display as quiz_display
 from tlcourse.quiz import show
-from tlcourse.quiz.display import WIDGET_MIME
+from tlcourse.quiz.display import LIVE_CLASS, STATIC_CLASS, WIDGET_MIME
 from tlcourse.quiz.model import ChoiceQuestion
 from tlcourse.quiz.text import STATIC_NOTE, group_html, group_markdown, group_text
 
@@ -76,19 +76,24 @@ def test_the_quiz_package_imports_without_torch():
     assert int(run_python(code).stdout) >= 11
 
 
-def test_show_in_a_kernel_sends_the_widget_with_text_copies(monkeypatch):
+def test_show_in_a_kernel_sends_the_text_copies_then_the_widget(monkeypatch):
     shown = []
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     monkeypatch.setattr(quiz_display, "front_end", lambda: "kernel")
     monkeypatch.setattr("IPython.display.display", lambda data, raw: shown.append((data, raw)))
     show("foodvision_head", "challenge")
-    ((data, raw),) = shown
-    assert raw is True
-    assert set(data) == {WIDGET_MIME, "text/html", "text/markdown", "text/plain"}
-    assert data[WIDGET_MIME]["version_major"] == 2 and data[WIDGET_MIME]["model_id"]
-    assert "Question 3." in data["text/plain"] and "VBox" not in data["text/plain"]
-    assert "<code>new_layer = torch.nn.Linear(512, 7)</code>" in data["text/html"]
-    json.dumps(data)  # the bundle must be JSON, as the kernel sends it
+    ((static, raw), (live, raw_live)) = shown
+    assert raw is True and raw_live is True
+    assert set(static) == {"text/html", "text/markdown", "text/plain"}
+    assert set(live) == {WIDGET_MIME, "text/plain"} and live["text/plain"] == ""
+    model_id = live[WIDGET_MIME]["model_id"]
+    assert live[WIDGET_MIME]["version_major"] == 2 and model_id
+    assert "Question 3." in static["text/plain"] and "VBox" not in static["text/plain"]
+    assert "<code>new_layer = torch.nn.Linear(512, 7)</code>" in static["text/html"]
+    # the static copy hides itself where this very widget renders, and only there
+    assert (f"body:has(.{LIVE_CLASS}{model_id}) .{STATIC_CLASS}{model_id} {{display: none}}"
+            in static["text/html"])
+    json.dumps(shown)  # the bundles must be JSON, as the kernel sends them
 
 
 def test_show_without_a_group_shows_every_group(monkeypatch):
@@ -101,8 +106,11 @@ def test_show_without_a_group_shows_every_group(monkeypatch):
     assert all(set(d) == {"text/plain", "text/markdown", "text/html"} for d in shown)
 
 
-def test_nbconvert_html_of_an_executed_notebook_reads_as_text(tmp_path):
-    """A real kernel runs show(); the HTML export then shows questions, not a placeholder."""
+@pytest.mark.parametrize("store_widget_state", [False, True], ids=["no-state", "state-saved"])
+def test_nbconvert_html_of_an_executed_notebook_reads_as_text(tmp_path, store_widget_state):
+    """A real kernel runs show(); the HTML export then shows questions, not a placeholder -
+    also when the widget state is saved (nbclient's default), where nbconvert renders the
+    widget view instead of any text of its bundle."""
     nbformat = pytest.importorskip("nbformat")
     nbclient = pytest.importorskip("nbclient")
     nbconvert = pytest.importorskip("nbconvert")
@@ -110,11 +118,16 @@ def test_nbconvert_html_of_an_executed_notebook_reads_as_text(tmp_path):
     notebook.cells = [nbformat.v4.new_code_cell("from tlcourse.quiz import show\n"
                                                 "show('foodvision_head', 'seeds')")]
     client = nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3",
-                                     store_widget_state=False, resources={"metadata": {"path": str(tmp_path)}})
+                                     store_widget_state=store_widget_state,
+                                     resources={"metadata": {"path": str(tmp_path)}})
     client.execute()
-    data = notebook.cells[0].outputs[0]["data"]
-    assert WIDGET_MIME in data, "a live kernel must send the widget"
+    static, live = (output["data"] for output in notebook.cells[0].outputs)
+    assert WIDGET_MIME in live, "a live kernel must send the widget"
+    assert WIDGET_MIME not in static and "text/html" in static
+    saved = notebook.metadata.get("widgets", {}).get("application/vnd.jupyter.widget-state+json", {})
+    assert (live[WIDGET_MIME]["model_id"] in saved.get("state", {})) is store_widget_state
     body, _ = nbconvert.HTMLExporter().from_notebook_node(notebook)
     assert "In the usual transfer-learning workflow, which part of the network is frozen?" in body
     assert "The convolutional base, the layers that extract features." in body
-    assert "VBox(" not in body and WIDGET_MIME not in body
+    assert "VBox(" not in body
+    assert (WIDGET_MIME in body) is store_widget_state  # the view is kept only with its state

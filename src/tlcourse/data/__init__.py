@@ -17,7 +17,7 @@ from tlcourse.data.errors import ChecksumError, DataUnavailableError
 from tlcourse.data.fetch import download, download_extract
 from tlcourse.data.foodvision import FOODVISION7
 from tlcourse.data.hotdog import HOTDOG
-from tlcourse.data.mode import mode_reason, run_mode
+from tlcourse.data.mode import explain_mode, mode_reason, run_mode
 from tlcourse.data.registry import DATA_HUB, Checksum, Resource
 
 __all__ = [
@@ -35,6 +35,7 @@ __all__ = [
     "download",
     "download_extract",
     "find_repo_root",
+    "explain_mode",
     "mode_reason",
     "run_mode",
 ]

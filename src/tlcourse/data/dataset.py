@@ -2,8 +2,8 @@
 
 Smoke mode (nbgrader runs) uses the generated stand-in; otherwise the real data is fetched
 and verified; if that fails, the error goes up or, with ``fallback``, the stand-in is used
-and the notebook is told so. Every choice prints one ``Data: ...`` line saying which data
-and why.
+and the notebook is told so. Every choice prints one plain ``Data: ...`` sentence saying which
+data and why; the technical details (the run mode, the exception) are kept for ``tlcourse.why()``.
 
 >>> folders = FOODVISION7.folders()          # Folders(root, is_standin, classes)
 >>> train_ds, test_ds = folders.image_folders(transform=...)
@@ -18,7 +18,8 @@ from typing import Callable
 
 from tlcourse.data import smoke
 from tlcourse.data.errors import ChecksumError, DataUnavailableError
-from tlcourse.data.mode import resolve
+from tlcourse.data.mode import plain_reason, resolve
+from tlcourse.notices import tell
 
 #: ``fetch(cache, log)``: the real data's folder (with ``train/`` and ``test/``) in ``cache``.
 Fetch = Callable[[Path | None, Callable[[str], None]], Path]
@@ -78,25 +79,27 @@ class DataSet:
         ``root`` (default: the cache). When the fetch fails, ``fallback`` (default: the record's)
         uses the stand-in, printing why and the caveat, instead of raising
         DataUnavailableError or ChecksumError."""
+        given = mode
         mode, why = resolve(mode)
-        say = print if verbose else _quiet
+        say = print if verbose else None
         fallback = self.fallback if fallback is None else fallback
         standin_text = f"{smoke.describe(self.standin)} (not photos)"
         if mode == "smoke":
             folder = smoke.ensure(self.standin, root)
-            say(f"Data: {self.name} smoke stand-in, {standin_text} in {folder} [{why}]")
+            tell(f"Data: {standin_text} instead of the {self.name} data, because {plain_reason(given)}.",
+                 [f"{self.name}: generated images in {folder}", why], say)
             return Folders(folder, True, self.classes)
         try:
-            folder = self.fetch(root, say)
+            folder = self.fetch(root, say or _quiet)
         except (DataUnavailableError, ChecksumError) as exc:
             if not fallback:
                 raise
             folder = smoke.ensure(self.standin, root)
-            say(f"The real {self.name} data set is unavailable: {exc}")
-            say(f"Data: FALLING BACK to a generated stand-in for {self.name}, {standin_text} in {folder}. "
-                f"{self.caveat} [{why}]")
+            tell(f"Data: FALLING BACK to {standin_text}: the real {self.name} data cannot be had here "
+                 f"({plain_reason(given)}). {self.caveat}",
+                 [f"{self.name}: {exc}", f"{self.name}: generated images in {folder}", why], say)
             return Folders(folder, True, self.classes)
-        say(f"Data: {self.describe()} in {folder} [{why}]")
+        tell(f"Data: {self.describe()} in {folder}.", [why], say, hint=False)
         return Folders(folder, False, self.classes)
 
     def load(self, root: Path | None = None, mode: str | None = None, transform: Callable | None = None,

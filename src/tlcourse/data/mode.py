@@ -15,6 +15,7 @@ from urllib.request import getproxies, proxy_bypass
 
 from tlcourse import env
 from tlcourse.data.registry import DATA_HUB
+from tlcourse.notices import tell
 
 #: Lets a user or CI force a run mode: ``online``, ``offline`` or ``smoke``.
 MODE_VARIABLE = "TLCOURSE_MODE"
@@ -87,6 +88,37 @@ def mode_reason(refresh: bool = False) -> str:
     """One line saying which run mode is in force and why."""
     mode, reason = mode_and_reason(refresh)
     return f"run mode: {mode} ({reason})"
+
+
+def plain_reason(mode: str | None = None) -> str:
+    """Why the data is what it is, in plain words for students: ``mode`` given by the caller, else
+    the detected one."""
+    if mode is not None:
+        return f"the code asked for {mode} data"
+    if env.under_nbgrader():
+        return "nbgrader is running this notebook"
+    forced = forced_mode()
+    if forced is not None:
+        return f"{MODE_VARIABLE}={forced} is set"
+    if run_mode() == "online":
+        return "the d2l download server answers"
+    return "the d2l download server cannot be reached from here"
+
+
+#: What each run mode means for the student, in one sentence (``{why}``: ``plain_reason()``).
+MODE_SENTENCES = {
+    "online": "Online: the d2l download server answers, so the course downloads (and checks) "
+              "the data and weights it needs.",
+    "offline": "Offline: the d2l download server cannot be reached from here, so the course uses "
+               "what this machine has; each cell that loads data or weights says what it uses.",
+    "smoke": "Quick run ({why}): small generated images instead of photos, so the notebook runs quickly.",
+}
+
+
+def explain_mode() -> None:
+    """Print, in one plain sentence, what the run mode means and why it is in force (details kept
+    for ``tlcourse.why()``)."""
+    tell(MODE_SENTENCES[run_mode()].format(why=plain_reason()), [mode_reason()])
 
 
 def mode_and_reason(refresh: bool = False) -> tuple[str, str]:

@@ -1,6 +1,7 @@
 """What the course adds to nbgrader's pipelines, one job per module.
 
 - ``colab_setup``: the Colab setup cell of each student notebook (generate_assignment).
+- ``exercise_stub``: an unanswered exercise raises a message naming it (generate_assignment).
 - ``stderr``: a warning on stderr never zeroes a test cell (autograde, validate).
 - ``keep_only_notebooks``: the kernel's folder holds the notebooks, no file shipped with them.
 - ``kernel_limits``: grading kernels under memory, CPU-time and file-size limits, without secrets.
@@ -21,6 +22,7 @@
 """
 
 from tlcourse.nbgrader_ext.colab_setup import SETUP_TAG, ColabSetup, repository_url, setup_cell_source
+from tlcourse.nbgrader_ext.exercise_stub import NameExerciseStubs
 from tlcourse.nbgrader_ext.grading_execute import GradingExecute, error_output
 from tlcourse.nbgrader_ext.hide_hidden_tests import HideHiddenTests
 from tlcourse.nbgrader_ext.keep_only_notebooks import KeepOnlyNotebooks
@@ -34,7 +36,7 @@ from tlcourse.nbgrader_ext.submission_rows import create_submissions_without_aut
 from tlcourse.nbgrader_ext.tampering import FlagTampering, tampering_findings
 
 __all__ = ["SETUP_TAG", "ColabSetup", "FlagTampering", "GradingExecute", "HideHiddenTests",
-           "KeepOnlyNotebooks", "LimitedKernelManager", "MarkForManualReview", "ReimportChecks",
+           "KeepOnlyNotebooks", "LimitedKernelManager", "MarkForManualReview", "NameExerciseStubs", "ReimportChecks",
            "RestoreAllTestCells", "SandboxedKernelManager", "StderrIsNotFailure", "checks_and_dependencies",
            "create_submissions_without_autoflush", "error_output", "limited_command", "parse_size",
            "repository_url", "setup_cell_source", "tampering_findings"]
