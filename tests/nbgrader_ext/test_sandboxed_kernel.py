@@ -19,7 +19,7 @@ import pytest
 from jupyter_client.kernelspec import KernelSpec
 
 from tests.nbgrader_ext.sandbox_kernels import KernelSession, sandboxed_kernel
-from tlcourse.nbgrader_ext.kernel_cgroup import CGROUP_ROOT, COURSE_GROUP
+from tlcourse.nbgrader_ext.kernel_cgroup import CGROUP_ROOT, CONTROLLERS, COURSE_GROUP
 from tlcourse.nbgrader_ext.sandbox_support import sandbox_problem
 from tlcourse.nbgrader_ext.sandboxed_kernel import SandboxedKernelManager
 
@@ -268,10 +268,14 @@ def test_the_kernel_is_the_fixed_command_whatever_the_kernelspec_says():
 
 
 def test_no_cgroup_or_folder_is_left_behind():
-    before = set((CGROUP_ROOT / "pids" / COURSE_GROUP).iterdir())
+    # Only this kernel's own cgroups and folder: other kernels on the machine come and go meanwhile.
     with sandboxed_kernel("/") as k:
-        assert (CGROUP_ROOT / "pids" / COURSE_GROUP / k.km._sandbox_dir.name).is_dir()
-    assert set((CGROUP_ROOT / "pids" / COURSE_GROUP).iterdir()) == before
+        name = k.km._sandbox_dir.name
+        folder = k.km._sandbox_dir
+        groups = [CGROUP_ROOT / controller / COURSE_GROUP / name for controller in CONTROLLERS]
+        assert groups[0].is_dir() and folder.is_dir()
+    assert not any(group.exists() for group in groups), "a cgroup of the kernel outlived it"
+    assert not folder.exists(), "the kernel's sandbox folder outlived it"
 
 
 def test_an_interrupt_stops_a_loop_and_the_kernel_goes_on():
