@@ -27,6 +27,35 @@ TRANSFORMS = "2. Normalisation and augmentation"
 HEAD = "3. The model: ResNet-18 with a new two-class head"
 GROUPS = "4. Parameter groups: a fast head and a slow base"
 
+#: What each graded cell of the hot-dog notebook must achieve (one contract per cell); the checks
+#: below verify them by behaviour, tests/checks/test_finetune.py shows both directions.
+CONTRACT = {
+    "ex1_train_augs_tests":
+        "normalize is Normalize with ImageNet's mean and std (lists, tuples or tensors, in that order); "
+        "train_augs turns any photo into a float tensor of 3 x 224 x 224, random from call to call, with "
+        "RandomResizedCrop(224) and RandomHorizontalFlip(p=0.5), normalised once with ImageNet's "
+        "statistics after the conversion to a tensor. Equally right: nested Composes, transforms.v2 with "
+        "ToImage + ToDtype(float32, scale=True), size 224 or (224, 224). Not: a vertical flip, RandomCrop, "
+        "Normalize before ToTensor, mean and std swapped, no normalisation.",
+    "ex2_test_augs_tests":
+        "test_augs gives the same 3 x 224 x 224 float tensor every time: Resize to 256 (256 or [256, 256]), "
+        "CenterCrop(224), to tensor, normalised with ImageNet's statistics; no random step. Judged on its "
+        "own: when exercise 1's normalize is wrong and test_augs reuses it, ImageNet's statistics are put "
+        "in its place and a note sends the student to exercise 1.",
+    "ex3_head_tests":
+        "finetune_net.fc is a new Linear(512, 2) with a bias whose weight is drawn by Xavier-uniform (gain 1; "
+        "nn.init or torch.nn.init, on the layer before or after it is attached, 512 read or typed); every "
+        "parameter stays trainable and no parameter outside fc changes (the pretrained base as loaded). "
+        "Not: PyTorch's default init, xavier_normal_, a kaiming init, a frozen base, an init applied to the "
+        "whole network, a network loaded anew.",
+    "ex4_make_trainer_tests":
+        "make_trainer(net, learning_rate, param_group) returns torch.optim.SGD itself with weight_decay "
+        "0.001 in every group, for whatever net it is given: with param_group True two groups, every "
+        "parameter outside net.fc at learning_rate and exactly net.fc's at 10 x learning_rate, none twice "
+        "(names, ids, or a filter on the head's parameters; the group's lr or the default); with False one "
+        "group of every parameter at learning_rate. Judged on fresh networks, never on exercise 3's.",
+}
+
 
 # --- transforms --------------------------------------------------------------------------
 
@@ -407,6 +436,23 @@ def check_finetune_head(net: nn.Module, num_classes: int = 2, in_features: int =
     )
 
 
+def check_base_unchanged(net: nn.Module, loaded: nn.Module, head_attr: str = "fc") -> None:
+    """Every parameter outside the head still holds the value it had when the network was loaded
+    (``loaded``: the same network rebuilt as the notebook loads it): exercise 3 may change the head only."""
+    before = {name: p for name, p in loaded.named_parameters() if not name.startswith(head_attr + ".")}
+    now = {name: p for name, p in net.named_parameters() if not name.startswith(head_attr + ".")}
+    changed = [name for name, p in before.items()
+               if name not in now or now[name].shape != p.shape or not torch.equal(now[name].detach(), p.detach())]
+    require(
+        not changed,
+        expected=f"every layer outside net.{head_attr} as it was loaded (its pretrained weights)",
+        found=f"{len(changed)} of {len(before)} base tensors changed or gone: {short_list(changed)}",
+        why="the pretrained base is what transfer learning reuses: re-initialising or re-loading it throws "
+        "the ImageNet features away. Only the new head's weight gets Xavier-uniform.",
+        see=HEAD,
+    )
+
+
 # --- the optimizer ------------------------------------------------------------------------
 
 
@@ -418,9 +464,10 @@ def _names_of(net: nn.Module, params) -> list[str]:
 def check_sgd(trainer, weight_decay: float = WEIGHT_DECAY) -> None:
     """An SGD optimizer whose every group has the given weight decay."""
     require(
-        isinstance(trainer, optim.SGD),
+        type(trainer) is optim.SGD,
         expected="torch.optim.SGD",
-        found=type(trainer).__name__,
+        found=type(trainer).__name__ + (" (a subclass of SGD with its own update rule)"
+                                        if isinstance(trainer, optim.SGD) else ""),
         why="d2l's fine-tuning recipe uses plain SGD; its small steps are what keeps the pretrained "
         "weights close to where they started.",
         see=GROUPS,
