@@ -148,7 +148,7 @@ def test_wrong_heads_are_explained(net, make, words):
     (nn.init.zeros_, "all weights are zero"),
     (lambda w: nn.init.xavier_uniform_(w, gain=0.5), "filling \\[-0.1080, 0.1080\\] evenly"),
     (lambda w: nn.init.xavier_uniform_(w, gain=2.0), "within \\+-0.1080"),
-    (nn.init.kaiming_uniform_, "within \\+-0.1080"),
+    (nn.init.kaiming_uniform_, "Kaiming-uniform's range"),
 ])
 def test_wrong_initialisations_are_explained(net, init, words):
     net.fc = nn.Linear(512, 2)

@@ -396,6 +396,15 @@ def check_xavier_uniform(weight: torch.Tensor) -> None:
             "head's weight with Xavier-uniform, which keeps the output scale equal to the input scale.",
             see=see,
         )
+    kaiming = math.sqrt(6 / fan_in)  # kaiming_uniform_'s bound with its default a=0 (gain sqrt(2))
+    if top > bound * (1 + 1e-6) and _uniform_on(w, kaiming):
+        raise fail(
+            expected=f"weights spread over [-{bound:.4f}, {bound:.4f}] (Xavier-uniform for {fan_in} -> {fan_out})",
+            found=f"largest |weight| {top:.4f}: uniform over [-{kaiming:.4f}, {kaiming:.4f}], Kaiming-uniform's range",
+            why="Kaiming (He) initialisation scales by the layer's inputs only and is made for ReLU layers; "
+            "the recipe's Xavier-uniform scales by inputs and outputs together.",
+            see=see,
+        )
     require(
         top <= bound * (1 + 1e-6),
         expected=f"every weight within +-{bound:.4f} (Xavier-uniform: sqrt(6 / ({fan_in} + {fan_out})))",
