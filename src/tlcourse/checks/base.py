@@ -2,12 +2,35 @@
 
 from __future__ import annotations
 
+import functools
 import numbers
-from typing import Iterable
+from typing import Callable, Iterable
 
 
 class CheckFailed(AssertionError):
     """A graded check failed; the message teaches what to change."""
+
+
+class CheckCouldNotRun(RuntimeError):
+    """A check broke while judging an answer: a grading error, not a judgement of the student."""
+
+
+def graded_check(check: Callable) -> Callable:
+    """``check`` with its own breakage reported as a grading error: a ``CheckFailed`` (the answer is
+    wrong) passes through; any other exception raised inside the check becomes ``CheckCouldNotRun``,
+    whose message says the check could not run and that the instructor grades the cell."""
+    @functools.wraps(check)
+    def judged(*args, **kwargs):
+        try:
+            return check(*args, **kwargs)
+        except (CheckFailed, CheckCouldNotRun):
+            raise
+        except Exception as exc:  # noqa: BLE001 - whatever broke inside the check
+            raise CheckCouldNotRun(
+                f"Grading error: the check {check.__name__} could not run ({type(exc).__name__}: {exc}). "
+                "This is not a judgement of your answer: tell your instructor, who will look at this "
+                "cell by hand.") from exc
+    return judged
 
 
 def fail(expected: str, found: str, why: str, see: str = "") -> CheckFailed:

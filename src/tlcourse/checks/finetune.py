@@ -9,7 +9,7 @@ from typing import Any, Callable
 import torch
 from torch import nn, optim
 
-from tlcourse.checks.base import CheckFailed, fail, note_earlier, require, short_list
+from tlcourse.checks.base import CheckFailed, fail, graded_check, note_earlier, require, short_list
 from tlcourse.checks.heads import check_linear
 from tlcourse.imagenet import IMAGENET_MEAN, IMAGENET_STD
 
@@ -178,6 +178,7 @@ def check_normalized_output(out: torch.Tensor, name: str) -> None:
                TRANSFORMS)
 
 
+@graded_check
 def check_normalize(normalize) -> None:
     """``normalize`` is ``Normalize`` with the ImageNet mean and std."""
     require(
@@ -202,6 +203,7 @@ def check_normalize(normalize) -> None:
     )
 
 
+@graded_check
 def check_train_augs(train_augs) -> None:
     """d2l's training augmentation, in any equivalent composition."""
     require(callable(train_augs), "a transform (e.g. torchvision.transforms.Compose([...]))",
@@ -264,6 +266,7 @@ def with_reference_normalize(transform):
     return copied
 
 
+@graded_check
 def check_test_augs(test_augs, normalize=None) -> None:
     """d2l's test transform: resize to 256, centre crop 224, tensor, normalise; no randomness.
     Given exercise 1's ``normalize``: when that one is wrong and ``test_augs`` uses it, the
@@ -367,6 +370,7 @@ def _uniform_on(w: torch.Tensor, bound: float) -> bool:
             and ks_uniform(w, bound) <= ks_limit(n))
 
 
+@graded_check
 def check_xavier_uniform(weight: torch.Tensor) -> None:
     """``weight`` is drawn from Xavier-uniform (gain 1). Four tests, each with a false-reject
     chance of at most ``FALSE_REJECT`` for a true Xavier-uniform draw: no value beyond the bound
@@ -426,6 +430,7 @@ def check_xavier_uniform(weight: torch.Tensor) -> None:
     )
 
 
+@graded_check
 def check_finetune_head(net: nn.Module, num_classes: int = 2, in_features: int = 512,
                         head_attr: str = "fc") -> None:
     """``net.fc`` is a fresh ``Linear(512, 2)`` with Xavier-uniform weights; nothing is frozen."""
@@ -445,6 +450,7 @@ def check_finetune_head(net: nn.Module, num_classes: int = 2, in_features: int =
     )
 
 
+@graded_check
 def check_base_unchanged(net: nn.Module, loaded: nn.Module, head_attr: str = "fc") -> None:
     """Every parameter outside the head still holds the value it had when the network was loaded
     (``loaded``: the same network rebuilt as the notebook loads it): exercise 3 may change the head only."""
@@ -470,6 +476,7 @@ def _names_of(net: nn.Module, params) -> list[str]:
     return [name for name, p in net.named_parameters() if id(p) in ids]
 
 
+@graded_check
 def check_sgd(trainer, weight_decay: float = WEIGHT_DECAY) -> None:
     """An SGD optimizer whose every group has the given weight decay."""
     require(
@@ -492,6 +499,7 @@ def check_sgd(trainer, weight_decay: float = WEIGHT_DECAY) -> None:
     )
 
 
+@graded_check
 def check_param_groups(trainer, net: nn.Module, lr: float, head_attr: str = "fc",
                        factor: float = HEAD_LR_FACTOR) -> None:
     """Two groups: every base parameter at ``lr``, exactly the head's at ``factor * lr``."""
@@ -569,6 +577,7 @@ def check_param_groups(trainer, net: nn.Module, lr: float, head_attr: str = "fc"
     )
 
 
+@graded_check
 def check_single_group(trainer, net: nn.Module, lr: float) -> None:
     """``param_group=False``: one SGD group over every parameter at ``lr``."""
     check_sgd(trainer)

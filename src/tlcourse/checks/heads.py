@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from torch import nn, optim
 
-from tlcourse.checks.base import note_earlier, plain_float, plain_int, require, short_list
+from tlcourse.checks.base import graded_check, note_earlier, plain_float, plain_int, require, short_list
 
 IMAGENET_CLASSES = 1000
 #: The sections of the FoodVision notebook that explain each idea (the messages point there).
@@ -43,6 +43,7 @@ CONTRACT = {
 }
 
 
+@graded_check
 def check_in_features(in_features, expected: int = 512) -> None:
     """The new head's input size must equal the base's output size."""
     require(
@@ -72,6 +73,7 @@ def check_in_features(in_features, expected: int = 512) -> None:
     )
 
 
+@graded_check
 def check_linear(layer, in_features: int = 512, num_classes: int = 7,
                  classes: str = "FoodVision-7's 7 classes",
                  see: str = NEW_LAYER) -> None:
@@ -108,6 +110,7 @@ def check_linear(layer, in_features: int = 512, num_classes: int = 7,
             "the old head had a bias; keep the default bias=True.", see)
 
 
+@graded_check
 def check_new_layer(layer, in_features, expected_in: int = 512, num_classes: int = 7) -> None:
     """Exercise 3 judged on its own: ``layer`` is ``Linear(expected_in, num_classes)``; when exercise
     1's ``in_features`` is some other whole number and ``layer`` was built from it, the layer is
@@ -133,6 +136,7 @@ def base_trainable(net: nn.Module, head_attr: str = "fc") -> list[str]:
     return [name for name, p in net.named_parameters() if not name.startswith(prefix) and p.requires_grad]
 
 
+@graded_check
 def check_base_frozen(net: nn.Module, head_attr: str = "fc") -> None:
     """Every parameter outside the head has ``requires_grad == False``."""
     prefix = head_attr + "."
@@ -148,6 +152,7 @@ def check_base_frozen(net: nn.Module, head_attr: str = "fc") -> None:
     )
 
 
+@graded_check
 def check_head_trainable(net: nn.Module, head_attr: str = "fc") -> None:
     """Every parameter of the head has ``requires_grad == True``."""
     frozen = [name for name, p in getattr(net, head_attr).named_parameters() if not p.requires_grad]
@@ -162,6 +167,7 @@ def check_head_trainable(net: nn.Module, head_attr: str = "fc") -> None:
     )
 
 
+@graded_check
 def check_head_in_place(net: nn.Module, layer: nn.Module, head_attr: str = "fc") -> None:
     """``net.<head_attr>`` is ``layer`` and trainable. Whether the base is frozen is exercise 2's
     job: a base left trainable earns a note that sends the student there, not a failure here
@@ -193,6 +199,7 @@ def judged_head(net: nn.Module, optimizer, new_layer: nn.Module | None = None,
     return new_layer if new_ids and new_ids <= held else current
 
 
+@graded_check
 def check_optimizer(optimizer, net: nn.Module, lr: float = 1e-3,
                     kind: type = optim.Adam, head_attr: str = "fc",
                     new_layer: nn.Module | None = None) -> None:
