@@ -20,11 +20,11 @@ CONTRACT = {
     "ex1_in_features_tests":
         "in_features holds the number of features ResNet-18's base hands to its head, 512, as a whole "
         "number (int or numpy integer; net.fc.in_features, net.get_submodule('fc').in_features, net.fc.weight.shape[1]). "
-        "It may not change net. Not 1000 (the old head's out_features).",
+        "Not 1000 (the old head's out_features).",
     "ex2_freeze_tests":
         "every parameter of net's base has requires_grad False (a loop over parameters() or "
         "named_parameters(), net.requires_grad_(False), freezing module by module). The old head may be "
-        "frozen too. Parameter values may not change.",
+        "frozen too (it is replaced in exercise 4).",
     "ex3_new_layer_tests":
         "new_layer is a trainable torch.nn.Linear with a bias, reading in_features (exercise 1's value) and "
         "giving 7 scores: Linear(512, 7) in any spelling (positional, keywords, nn/torch.nn). When exercise "
