@@ -46,3 +46,32 @@ def test_what_is_no_such_answer_gives_none():
     for value in (True, np.bool_(True), 2565.0, "2565", torch.tensor(2565), LyingInt(2565), None):
         assert plain_int(value) is None, repr(value)
     assert plain_float("0.001") is None and plain_float(False) is None
+
+
+# --- a check that breaks says so as a grading error (issue 13, "Bad input") ---------------------
+
+def test_a_check_that_breaks_reports_a_grading_error_not_a_wrong_answer():
+    import torchvision
+
+    from tlcourse.checks.base import GradingError
+    from tlcourse.checks.heads import check_head_in_place
+
+    net = torchvision.models.resnet18(weights=None)
+    del net.fc  # a network without the attribute the check reads
+    with pytest.raises(GradingError, match=r"Grading error: the check check_head_in_place could not run "
+                                               r"\(AttributeError(.|\n)*not a verdict on your answer"):
+        check_head_in_place(net, torch.nn.Linear(512, 7))
+
+
+def test_a_wrong_answer_still_fails_as_the_students_mistake():
+    from tlcourse.checks.base import GradingError, CheckFailed, grading_check, require
+
+    @grading_check
+    def check_positive(value):
+        require(value > 0, "a positive number", str(value), "the task asks for one.")
+
+    check_positive(1)
+    with pytest.raises(CheckFailed, match="a positive number"):
+        check_positive(-1)
+    with pytest.raises(GradingError, match="TypeError"):
+        check_positive(None)  # the comparison itself breaks inside the check

@@ -8,7 +8,8 @@ from torchvision import transforms as T
 from torchvision.transforms import v2
 
 from tlcourse.checks import CheckFailed
-from tlcourse.checks.finetune import (check_finetune_head, check_normalize, check_param_groups,
+from tlcourse.checks.finetune import (CONTRACT, check_base_unchanged, check_finetune_head, check_normalize,
+                                      check_param_groups,
                                       check_single_group, check_test_augs, check_train_augs,
                                       describe, xavier_bound)
 
@@ -147,7 +148,7 @@ def test_wrong_heads_are_explained(net, make, words):
     (nn.init.zeros_, "all weights are zero"),
     (lambda w: nn.init.xavier_uniform_(w, gain=0.5), "filling \\[-0.1080, 0.1080\\] evenly"),
     (lambda w: nn.init.xavier_uniform_(w, gain=2.0), "within \\+-0.1080"),
-    (nn.init.kaiming_uniform_, "within \\+-0.1080"),
+    (nn.init.kaiming_uniform_, "Kaiming-uniform's range"),
 ])
 def test_wrong_initialisations_are_explained(net, init, words):
     net.fc = nn.Linear(512, 2)
@@ -250,3 +251,70 @@ def test_test_augs_judged_on_their_own_when_normalize_is_wrong(capsys):
         check_test_augs(test_augs)  # without normalize: the values are judged as they are
     with pytest.raises(CheckFailed, match="no random steps"):
         check_test_augs(T.Compose([T.RandomResizedCrop(224), T.ToTensor(), wrong]), normalize=wrong)
+
+
+# --- exercise 3 may change the head only (check_base_unchanged) ---------------------------------
+
+def loaded_resnet18():
+    """ResNet-18 as the notebook loads it in a grading run: drawn after torch.manual_seed(0)."""
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        return torchvision.models.resnet18(weights=None)
+
+
+@pytest.mark.parametrize("answer", ["reference", "init-first", "manual-bound"])
+def test_a_new_head_alone_leaves_the_base_as_loaded(answer):
+    net = loaded_resnet18()
+    if answer == "reference":
+        net.fc = nn.Linear(net.fc.in_features, 2)
+        nn.init.xavier_uniform_(net.fc.weight)
+    elif answer == "init-first":
+        head = nn.Linear(512, 2)
+        torch.nn.init.xavier_uniform_(head.weight, gain=1.0)
+        setattr(net, "fc", head)
+    else:
+        net.fc = nn.Linear(512, 2)
+        with torch.no_grad():
+            net.fc.weight.uniform_(-xavier_bound(512, 2), xavier_bound(512, 2))
+    check_finetune_head(net)
+    check_base_unchanged(net, loaded_resnet18())
+
+
+def test_an_init_applied_to_the_whole_network_is_explained():
+    net = loaded_resnet18()
+    net.fc = nn.Linear(512, 2)
+
+    def init_weights(m):
+        if type(m) in (nn.Linear, nn.Conv2d):
+            nn.init.xavier_uniform_(m.weight)
+
+    net.apply(init_weights)
+    check_finetune_head(net)  # the head alone looks right: this is what the comparison catches
+    with pytest.raises(CheckFailed, match="20 of 60 base tensors changed or gone: conv1.weight"):
+        check_base_unchanged(net, loaded_resnet18())
+
+
+def test_a_network_loaded_anew_is_explained():
+    torch.manual_seed(123)
+    net = torchvision.models.resnet18()
+    net.fc = nn.Linear(512, 2)
+    nn.init.xavier_uniform_(net.fc.weight)
+    with pytest.raises(CheckFailed, match="pretrained base is what transfer learning reuses"):
+        check_base_unchanged(net, loaded_resnet18())
+
+
+def test_an_sgd_subclass_is_not_plain_sgd(finetune_net):
+    class Nesterov(torch.optim.SGD):
+        pass
+
+    params_1x = [p for name, p in finetune_net.named_parameters() if not name.startswith("fc.")]
+    trainer = Nesterov([{"params": params_1x}, {"params": finetune_net.fc.parameters(), "lr": 5e-4}],
+                       lr=5e-5, weight_decay=1e-3)
+    with pytest.raises(CheckFailed, match="Found:    Nesterov \\(a subclass of SGD"):
+        check_param_groups(trainer, finetune_net, 5e-5)
+
+
+def test_the_contract_names_every_graded_cell_of_the_notebook():
+    from tests.corpus.build import graded_test_cells
+
+    assert set(CONTRACT) == set(graded_test_cells("03_hotdog_finetune"))

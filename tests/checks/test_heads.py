@@ -6,8 +6,8 @@ import torchvision
 from torch import nn
 
 from tlcourse.checks import CheckFailed
-from tlcourse.checks.heads import (check_base_frozen, check_head_in_place, check_in_features,
-                                   check_linear, check_optimizer)
+from tlcourse.checks.heads import (CONTRACT, check_base_frozen, check_head_in_place, check_in_features,
+                                   check_linear, check_new_layer, check_optimizer, judged_head)
 
 
 @pytest.fixture
@@ -129,3 +129,73 @@ def test_optimizer_rate_compares_the_value_not_the_objects_eq(net):
     with pytest.raises(CheckFailed, match="lr=0.5"):
         check_optimizer(torch.optim.Adam(net.fc.parameters(), lr=AlwaysEqualFloat(0.5)), net)
     check_optimizer(torch.optim.Adam(net.fc.parameters(), lr=np.float64(1e-3)), net)
+
+
+# --- exercise 3 judged on its own (check_new_layer) ------------------------------------------
+
+def test_new_layer_from_a_right_in_features_passes_in_every_spelling(capsys):
+    import numpy as np
+
+    check_new_layer(nn.Linear(512, 7), 512)
+    check_new_layer(torch.nn.Linear(in_features=512, out_features=7), np.int64(512))
+    assert "Note" not in capsys.readouterr().out
+
+
+def test_new_layer_built_from_a_wrong_in_features_passes_and_sends_to_exercise_1(capsys):
+    check_new_layer(nn.Linear(1000, 7), 1000)
+    assert "fix exercise 1 first" in capsys.readouterr().out
+    check_new_layer(nn.Linear(512, 7), 1000)  # the right layer is right whatever exercise 1 holds
+
+
+@pytest.mark.parametrize("layer, in_features, words", [
+    (nn.Linear(1000, 7), 512, "not the 1000 ImageNet scores"),   # ex1 right, the layer typed wrong
+    (nn.Linear(7, 1000), 1000, "in_features=512"),                # arguments swapped: not built from ex1
+    (nn.Linear(1000, 5), 1000, "7 classes"),                      # built from ex1, but 5 classes
+    (nn.Linear(1000, 7, bias=False), 1000, "bias"),
+    (nn.Sequential(nn.Linear(512, 7)), 512, "torch.nn.Linear"),
+])
+def test_new_layer_mistakes_fail_with_their_own_message(layer, in_features, words, capsys):
+    with pytest.raises(CheckFailed, match=words):
+        check_new_layer(layer, in_features)
+
+
+# --- exercise 5: the optimizer's class, an old head kept, exercise 4 never done ---------------
+
+def test_adamw_is_not_the_adam_the_task_names(net):
+    frozen_with_head(net)
+    assert isinstance(torch.optim.AdamW(net.fc.parameters()), torch.optim.Adam), "the trap this guards"
+    with pytest.raises(CheckFailed, match="Found:    AdamW \\(a variant of Adam"):
+        check_optimizer(torch.optim.AdamW(net.fc.parameters(), lr=1e-3), net)
+
+
+def test_an_old_head_kept_in_the_optimizer_is_explained(net):
+    net.requires_grad_(False)
+    old_fc = net.fc
+    net.fc = nn.Linear(512, 7)
+    both = torch.optim.Adam(list(old_fc.parameters()) + list(net.fc.parameters()), lr=1e-3)
+    with pytest.raises(CheckFailed, match="2 of them in no layer of net"):
+        check_optimizer(both, net)
+
+
+def test_optimizer_over_new_layer_when_exercise_4_was_skipped_passes_with_a_note(net, capsys):
+    net.requires_grad_(False)
+    new_layer = nn.Linear(512, 7)  # exercise 4 never ran: net.fc is the old head
+    check_optimizer(torch.optim.Adam(new_layer.parameters(), lr=1e-3), net, new_layer=new_layer)
+    assert "fix exercise 4 first" in capsys.readouterr().out
+    assert judged_head(net, torch.optim.Adam(new_layer.parameters()), new_layer) is new_layer
+    # the written answer (net.fc.parameters()) is right on its own as well
+    check_optimizer(torch.optim.Adam(net.fc.parameters(), lr=1e-3), net, new_layer=new_layer)
+
+
+def test_optimizer_over_new_layer_with_a_base_tensor_still_fails_when_exercise_4_was_skipped(net):
+    net.requires_grad_(False)
+    new_layer = nn.Linear(512, 7)
+    wrong = torch.optim.Adam(list(new_layer.parameters()) + [net.conv1.weight], lr=1e-3)
+    with pytest.raises(CheckFailed, match="including base tensors: conv1.weight"):
+        check_optimizer(wrong, net, new_layer=new_layer)
+
+
+def test_the_contract_names_every_graded_cell_of_the_notebook():
+    from tests.corpus.build import graded_test_cells
+
+    assert set(CONTRACT) == set(graded_test_cells("02_foodvision_head"))

@@ -9,7 +9,7 @@ from typing import Any, Callable
 import torch
 from torch import nn, optim
 
-from tlcourse.checks.base import CheckFailed, fail, note_earlier, require, short_list
+from tlcourse.checks.base import CheckFailed, fail, grading_check, note_earlier, require, short_list
 from tlcourse.checks.heads import check_linear
 from tlcourse.imagenet import IMAGENET_MEAN, IMAGENET_STD
 
@@ -26,6 +26,35 @@ PROBE_COLOUR = (200, 120, 40)
 TRANSFORMS = "2. Normalisation and augmentation"
 HEAD = "3. The model: ResNet-18 with a new two-class head"
 GROUPS = "4. Parameter groups: a fast head and a slow base"
+
+#: What each graded cell of the hot-dog notebook must achieve (one contract per cell); the checks
+#: below verify them by behaviour, tests/checks/test_finetune.py shows both directions.
+CONTRACT = {
+    "ex1_train_augs_tests":
+        "normalize is Normalize with ImageNet's mean and std (lists, tuples or tensors, in that order); "
+        "train_augs turns any photo into a float tensor of 3 x 224 x 224, random from call to call, with "
+        "RandomResizedCrop(224) and RandomHorizontalFlip(p=0.5), normalised once with ImageNet's "
+        "statistics after the conversion to a tensor. Equally right: nested Composes, transforms.v2 with "
+        "ToImage + ToDtype(float32, scale=True), size 224 or (224, 224). Not: a vertical flip, RandomCrop, "
+        "Normalize before ToTensor, mean and std swapped, no normalisation.",
+    "ex2_test_augs_tests":
+        "test_augs gives the same 3 x 224 x 224 float tensor every time: Resize to 256 (256 or [256, 256]), "
+        "CenterCrop(224), to tensor, normalised with ImageNet's statistics; no random step. Judged on its "
+        "own: when exercise 1's normalize is wrong and test_augs reuses it, ImageNet's statistics are put "
+        "in its place and a note sends the student to exercise 1.",
+    "ex3_head_tests":
+        "finetune_net.fc is a new Linear(512, 2) with a bias whose weight is drawn by Xavier-uniform (gain 1; "
+        "nn.init or torch.nn.init, on the layer before or after it is attached, 512 read or typed); every "
+        "parameter stays trainable and no parameter outside fc changes (the pretrained base as loaded). "
+        "Not: PyTorch's default init, xavier_normal_, a kaiming init, a frozen base, an init applied to the "
+        "whole network, a network loaded anew.",
+    "ex4_make_trainer_tests":
+        "make_trainer(net, learning_rate, param_group) returns torch.optim.SGD itself with weight_decay "
+        "0.001 in every group, for whatever net it is given: with param_group True two groups, every "
+        "parameter outside net.fc at learning_rate and exactly net.fc's at 10 x learning_rate, none twice "
+        "(names, ids, or a filter on the head's parameters; the group's lr or the default); with False one "
+        "group of every parameter at learning_rate. Judged on fresh networks, never on exercise 3's.",
+}
 
 
 # --- transforms --------------------------------------------------------------------------
@@ -149,6 +178,7 @@ def check_normalized_output(out: torch.Tensor, name: str) -> None:
                TRANSFORMS)
 
 
+@grading_check
 def check_normalize(normalize) -> None:
     """``normalize`` is ``Normalize`` with the ImageNet mean and std."""
     require(
@@ -173,6 +203,7 @@ def check_normalize(normalize) -> None:
     )
 
 
+@grading_check
 def check_train_augs(train_augs) -> None:
     """d2l's training augmentation, in any equivalent composition."""
     require(callable(train_augs), "a transform (e.g. torchvision.transforms.Compose([...]))",
@@ -235,6 +266,7 @@ def with_reference_normalize(transform):
     return copied
 
 
+@grading_check
 def check_test_augs(test_augs, normalize=None) -> None:
     """d2l's test transform: resize to 256, centre crop 224, tensor, normalise; no randomness.
     Given exercise 1's ``normalize``: when that one is wrong and ``test_augs`` uses it, the
@@ -338,6 +370,7 @@ def _uniform_on(w: torch.Tensor, bound: float) -> bool:
             and ks_uniform(w, bound) <= ks_limit(n))
 
 
+@grading_check
 def check_xavier_uniform(weight: torch.Tensor) -> None:
     """``weight`` is drawn from Xavier-uniform (gain 1). Four tests, each with a false-reject
     chance of at most ``FALSE_REJECT`` for a true Xavier-uniform draw: no value beyond the bound
@@ -367,6 +400,15 @@ def check_xavier_uniform(weight: torch.Tensor) -> None:
             "head's weight with Xavier-uniform, which keeps the output scale equal to the input scale.",
             see=see,
         )
+    kaiming = math.sqrt(6 / fan_in)  # kaiming_uniform_'s bound with its default a=0 (gain sqrt(2))
+    if top > bound * (1 + 1e-6) and _uniform_on(w, kaiming):
+        raise fail(
+            expected=f"weights spread over [-{bound:.4f}, {bound:.4f}] (Xavier-uniform for {fan_in} -> {fan_out})",
+            found=f"largest |weight| {top:.4f}: uniform over [-{kaiming:.4f}, {kaiming:.4f}], Kaiming-uniform's range",
+            why="Kaiming (He) initialisation scales by the layer's inputs only and is made for ReLU layers; "
+            "the recipe's Xavier-uniform scales by inputs and outputs together.",
+            see=see,
+        )
     require(
         top <= bound * (1 + 1e-6),
         expected=f"every weight within +-{bound:.4f} (Xavier-uniform: sqrt(6 / ({fan_in} + {fan_out})))",
@@ -388,6 +430,7 @@ def check_xavier_uniform(weight: torch.Tensor) -> None:
     )
 
 
+@grading_check
 def check_finetune_head(net: nn.Module, num_classes: int = 2, in_features: int = 512,
                         head_attr: str = "fc") -> None:
     """``net.fc`` is a fresh ``Linear(512, 2)`` with Xavier-uniform weights; nothing is frozen."""
@@ -407,6 +450,24 @@ def check_finetune_head(net: nn.Module, num_classes: int = 2, in_features: int =
     )
 
 
+@grading_check
+def check_base_unchanged(net: nn.Module, loaded: nn.Module, head_attr: str = "fc") -> None:
+    """Every parameter outside the head still holds the value it had when the network was loaded
+    (``loaded``: the same network rebuilt as the notebook loads it): exercise 3 may change the head only."""
+    before = {name: p for name, p in loaded.named_parameters() if not name.startswith(head_attr + ".")}
+    now = {name: p for name, p in net.named_parameters() if not name.startswith(head_attr + ".")}
+    changed = [name for name, p in before.items()
+               if name not in now or now[name].shape != p.shape or not torch.equal(now[name].detach(), p.detach())]
+    require(
+        not changed,
+        expected=f"every layer outside net.{head_attr} as it was loaded (its pretrained weights)",
+        found=f"{len(changed)} of {len(before)} base tensors changed or gone: {short_list(changed)}",
+        why="the pretrained base is what transfer learning reuses: re-initialising or re-loading it throws "
+        "the ImageNet features away. Only the new head's weight gets Xavier-uniform.",
+        see=HEAD,
+    )
+
+
 # --- the optimizer ------------------------------------------------------------------------
 
 
@@ -415,12 +476,14 @@ def _names_of(net: nn.Module, params) -> list[str]:
     return [name for name, p in net.named_parameters() if id(p) in ids]
 
 
+@grading_check
 def check_sgd(trainer, weight_decay: float = WEIGHT_DECAY) -> None:
     """An SGD optimizer whose every group has the given weight decay."""
     require(
-        isinstance(trainer, optim.SGD),
+        type(trainer) is optim.SGD,
         expected="torch.optim.SGD",
-        found=type(trainer).__name__,
+        found=type(trainer).__name__ + (" (a subclass of SGD with its own update rule)"
+                                        if isinstance(trainer, optim.SGD) else ""),
         why="d2l's fine-tuning recipe uses plain SGD; its small steps are what keeps the pretrained "
         "weights close to where they started.",
         see=GROUPS,
@@ -436,6 +499,7 @@ def check_sgd(trainer, weight_decay: float = WEIGHT_DECAY) -> None:
     )
 
 
+@grading_check
 def check_param_groups(trainer, net: nn.Module, lr: float, head_attr: str = "fc",
                        factor: float = HEAD_LR_FACTOR) -> None:
     """Two groups: every base parameter at ``lr``, exactly the head's at ``factor * lr``."""
@@ -513,6 +577,7 @@ def check_param_groups(trainer, net: nn.Module, lr: float, head_attr: str = "fc"
     )
 
 
+@grading_check
 def check_single_group(trainer, net: nn.Module, lr: float) -> None:
     """``param_group=False``: one SGD group over every parameter at ``lr``."""
     check_sgd(trainer)
