@@ -39,7 +39,7 @@ def test_with_the_active_environment_make_only_checks_it_and_runs_its_python():
     assert "/opt/conda/envs/tlcourse/bin/python -m pytest" in proc.stdout
     assert ".venv" not in proc.stdout and "constraints" not in proc.stdout
     lab = make("-n", "lab", "USE_ACTIVE_ENV=1", env={"VIRTUAL_ENV": "/srv/venv"}).stdout
-    assert "/srv/venv/bin/jupyter lab" in lab
+    assert "/srv/venv/bin/python -m autograder.lab student" in lab
 
 
 def test_without_an_active_environment_make_says_what_to_do():

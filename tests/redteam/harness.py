@@ -234,13 +234,25 @@ def fingerprint(course: Path) -> dict[str, dict]:
     }
 
 
-def left_behind(secrets: RunSecrets) -> list[str]:
+#: Where an attack could leave files outside its sandbox.
+OUTSIDE_FOLDERS = (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), Path.home())
+
+
+def outside_entries() -> set[str]:
+    """What the folders an attack could write to outside its sandbox hold now (taken before grading,
+    so that files other programs on the machine had there already are not blamed on an attack)."""
+    return {str(path) for folder in OUTSIDE_FOLDERS if folder.is_dir() for path in folder.iterdir()}
+
+
+def left_behind(secrets: RunSecrets, present_before: set[str] = frozenset()) -> list[str]:
     """Files an attack could only have left outside its sandbox: named by the red team, or owned by
-    the sandbox's user, in /tmp, /var/tmp, /dev/shm and the grader's HOME."""
+    the sandbox's user, in /tmp, /var/tmp, /dev/shm and the grader's HOME, and not there before."""
     from tlcourse.nbgrader_ext.sandbox_command import SANDBOX_UID
     found = []
-    for folder in (Path("/tmp"), Path("/var/tmp"), Path("/dev/shm"), Path.home()):
+    for folder in OUTSIDE_FOLDERS:
         for path in folder.iterdir() if folder.is_dir() else []:
+            if str(path) in present_before:
+                continue
             try:
                 owner = path.lstat().st_uid
             except OSError:

@@ -21,7 +21,7 @@ from tests.redteam.cases import ASSIGNMENT, ATTACKS, CLASSES
 from tests.redteam.harness import (BEFORE, DURING, HONEST_SCORES, Listener, RunSecrets, autograded_notebook,
                                    before_copy, build_red_team, cell_grades, comparable, feedback_text,
                                    fingerprint, grade_red_team, hidden_lines, left_behind, marked_processes,
-                                   output_text)
+                                   outside_entries, output_text)
 
 pytestmark = pytest.mark.slow
 
@@ -35,6 +35,7 @@ def red_team(tmp_path_factory):
     course = build_red_team(tmp_path_factory.mktemp("redteam") / "course", secrets)
     listener = Listener()
     before = fingerprint(course)
+    present_before = outside_entries()
     try:
         runs = grade_red_team(course, secrets)
     finally:
@@ -42,7 +43,7 @@ def red_team(tmp_path_factory):
     after = fingerprint(course)
     nbgrader(course, "generate_feedback", ASSIGNMENT, "--force")
     return {"course": course, "secrets": secrets, "runs": runs, "before": before, "after": after,
-            "listener": listener, "running": marked_processes(secrets), "left": left_behind(secrets)}
+            "listener": listener, "running": marked_processes(secrets), "left": left_behind(secrets, present_before)}
 
 
 def test_the_red_team_covers_every_class_of_the_issue():
