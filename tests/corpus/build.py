@@ -13,7 +13,7 @@ import nbformat
 from autograder.course import fresh_course_dir
 from autograder.nbgrader_cli import nbgrader
 from autograder.submissions import Student, write_submission
-from tests.corpus.cases import CASES, Case
+from tests.corpus.cases import CASES, EVERY_CELL, Case
 
 SOURCE = Path(__file__).resolve().parents[2] / "source"
 
@@ -40,7 +40,7 @@ def graded_test_cells(assignment: str, source: Path = SOURCE) -> dict[str, float
 
 def expected_cell_points(case: Case) -> dict[str, float]:
     """What each autograded test cell of ``case`` must score: 0 where it fails, full points elsewhere."""
-    every = case.fails == ("*",)
+    every = case.fails == EVERY_CELL
     return {cell: 0.0 if every or cell in case.fails else points
             for cell, points in graded_test_cells(case.assignment).items()}
 

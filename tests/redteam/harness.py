@@ -354,9 +354,8 @@ def before_copy(course: Path, student: str) -> Path:
 
 def cell_grades(course: Path, student: str) -> dict[str, tuple[float, bool]]:
     """The gradebook's grades of ``student``'s notebook: grade id -> (score, needs manual grade)."""
-    from nbgrader.api import Gradebook
-    from tlcourse.gradebook import gradebook_url
-    with Gradebook(gradebook_url(course)) as gb:
+    from autograder.gradebook_records import open_gradebook
+    with open_gradebook(course) as gb:
         nb = gb.find_submission_notebook(Path(NOTEBOOK).stem, ASSIGNMENT, student)
         return {g.name: (g.score, bool(g.needs_manual_grade)) for g in nb.grades}
 
