@@ -14,6 +14,7 @@ from tlcourse.checks.transfer import (RESNET_BLOCKS, check_results_structure, ch
                                       check_unfreeze_last_blocks, expected_trainable,
                                       resnet_for_checks, synthetic_runs)
 from tlcourse.strategies import count_params
+from tests.checks.broken_check import assert_grading_error
 
 # ResNet-18 with a Linear(512, 7) head: parameters per part, counted by hand from torchvision.
 RESNET18 = {"fc": 3_591, "layer4": 8_393_728, "layer3": 2_099_712, "layer2": 525_568,
@@ -356,15 +357,9 @@ def test_wrong_summarize_functions_fail_with_their_reason(answer, words):
 
 def test_a_check_that_breaks_inside_reports_a_grading_error(monkeypatch):
     import tlcourse.checks.transfer as transfer
-    from tlcourse.checks.base import GradingError
 
-    def broken(*args, **kwargs):
-        raise RuntimeError("no torchvision here")
-
-    monkeypatch.setattr(transfer, "resnet_for_checks", broken)
-    with pytest.raises(GradingError, match=r"Grading error: the check check_unfreeze_last_blocks could not run "
-                       r"\(RuntimeError: no torchvision here\)(.|\n)*not a verdict on your answer"):
-        check_unfreeze_last_blocks(by_list, ks=[0])
+    assert_grading_error(monkeypatch, transfer, "resnet_for_checks", check_unfreeze_last_blocks,
+                         lambda: check_unfreeze_last_blocks(by_list, ks=[0]), RuntimeError("no torchvision here"))
 
 
 def test_the_students_own_exceptions_stay_teaching_messages(runs):
@@ -375,3 +370,54 @@ def test_the_students_own_exceptions_stay_teaching_messages(runs):
         check_summarize(crashes, runs)
     with pytest.raises(CheckFailed, match="IndexError"):
         check_unfreeze_last_blocks(lambda net, k: [][k], ks=[0])
+
+
+# --- summarize reading the notebook's global runs instead of its argument -----------------------
+
+GLOBAL_RUNS_SUMMARY = """
+def summarize(all_runs):
+    results = {}
+    for strategy, (net, history) in runs.items():
+        results[strategy] = {
+            "accuracy": history.test_acc[-1],
+            "seconds": sum(history.seconds),
+            "trainable_params": sum(p.numel() for p in net.parameters() if p.requires_grad),
+            "total_params": sum(p.numel() for p in net.parameters()),
+        }
+    return results
+"""
+
+
+def notebook_function(source: str, **variables):
+    """``summarize`` defined in a namespace of its own holding ``variables``, as in a notebook."""
+    namespace = dict(variables)
+    exec(source, namespace)  # noqa: S102 - the test's own source, a student's cell
+    return namespace["summarize"]
+
+
+def test_a_summary_of_the_global_runs_is_named_as_that_mistake():
+    answer = notebook_function(GLOBAL_RUNS_SUMMARY, runs=synthetic_runs(seed=3))
+    given = synthetic_runs(seed=1, num_epochs=2)
+    for runs in (given, {s: given[s] for s in ("full_finetune", "scratch")}):
+        with pytest.raises(CheckFailed, match=r"a summary of the notebook's variable 'runs', not of the runs "
+                           r"it was called with(.|\n)*instead of the argument it is given") as failed:
+            check_summarize(answer, runs)
+        assert "all_runs" not in str(failed.value), "the message never prints the solution line"
+
+
+@pytest.mark.parametrize("accuracy, words", [
+    ("max(history.test_acc)", "You took the best epoch"),
+    ("history.test_acc.pop()", "leave the runs as they were"),
+])
+def test_other_mistakes_keep_their_message_when_the_notebook_has_runs(accuracy, words):
+    """A global runs next to the function does not turn every wrong summary into that mistake."""
+    source = GLOBAL_RUNS_SUMMARY.replace("runs.items()", "all_runs.items()").replace("history.test_acc[-1]", accuracy)
+    answer = notebook_function(source, runs=synthetic_runs(seed=3))
+    with pytest.raises(CheckFailed, match=words):
+        check_summarize(answer, synthetic_runs(seed=1, num_epochs=2))
+
+
+def test_a_right_summary_passes_next_to_a_global_runs():
+    answer = notebook_function(GLOBAL_RUNS_SUMMARY.replace("runs.items()", "all_runs.items()"),
+                               runs=synthetic_runs(seed=3))
+    check_summarize(answer, synthetic_runs(seed=1, num_epochs=2))

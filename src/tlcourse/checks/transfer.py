@@ -10,7 +10,7 @@ from typing import Callable, Iterable, Sequence
 import torch
 from torch import nn
 
-from tlcourse.checks.base import fail, grading_check, require, short_list
+from tlcourse.checks.base import CheckFailed, GradingError, fail, grading_check, require, short_list
 from tlcourse.history import History, Run
 from tlcourse.strategies import STRATEGIES, count_params, is_pretrained, set_up
 
@@ -307,8 +307,34 @@ def check_summarize(fn: Callable, runs: dict) -> dict:
             f"the run(s) {', '.join(touched)} changed (history lists or network)",
             "a summary only reads: a history list shortened (pop), sorted or extended, or a network "
             "frozen or re-initialised, changes the experiment that later cells still use.", TABLE)
-    check_summary(results, runs)
+    try:
+        check_summary(results, runs)
+    except CheckFailed:
+        other = _other_runs_summarised(fn, results, runs)
+        if other is None:
+            raise
+        raise fail("a summary of the runs summarize is called with (its parameter)",
+                   f"a summary of the notebook's variable {other!r}, not of the runs it was called with",
+                   f"summarize reads the notebook's {other!r} instead of the argument it is given; the "
+                   "test, like the table cell, passes its own runs, and the summary must describe those.",
+                   TABLE) from None
     return results
+
+
+def _other_runs_summarised(fn: Callable, results, runs: dict) -> str | None:
+    """The name of a variable of the student's notebook (``fn``'s globals) that holds other runs
+    than ``runs`` and that ``results`` describes exactly: summarize read it instead of its
+    argument. ``None`` when there is none (the summary is wrong in some other way)."""
+    for name, value in list(getattr(fn, "__globals__", {}).items()):
+        if value is runs or not isinstance(value, dict) or not value or not all(
+                isinstance(run, tuple) and len(run) == 2 for run in value.values()):
+            continue
+        try:
+            check_summary(results, value)
+        except (CheckFailed, GradingError):
+            continue
+        return name
+    return None
 
 
 @grading_check

@@ -399,5 +399,5 @@ CASES += [
     Case("scratch_global_runs", SCRATCH, 4, "summarises the notebook's global runs instead of its "
          "argument: the test's networks and histories are other ones, ex2 fails",
          edits=_summary(REFERENCE_SUMMARY.replace("def summarize(runs):", "def summarize(all_runs):")),
-         fails=(EX2,)),
+         fails=(EX2,), feedback=("not of the runs it was called with",)),
 ]
