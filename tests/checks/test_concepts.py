@@ -86,6 +86,19 @@ def test_wrong_counts_are_explained(net, values, words):
         check_counts(net, *values)
 
 
+def test_counts_through_state_dict_name_the_buffers(net):
+    """state_dict() holds the batch-norm running statistics too: a frozen count taken from it is
+    too large by exactly the buffers, and the message says so."""
+    freeze_base(net)
+    stored = sum(v.numel() for v in net.state_dict().values())
+    trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)
+    assert stored > 11_179_077  # the buffers are really there
+    with pytest.raises(CheckFailed, match=r"num_frozen=\d[\d,]*: [\d,]+ too many, as many as the network's buffers"
+                       r"(.|\n)*not parameters"):
+        check_counts(net, trainable, stored - trainable)
+    check_counts(net, trainable, sum(p.numel() for p in net.parameters()) - trainable)
+
+
 # --- choosing a strategy -----------------------------------------------------------------
 
 def solution(num_images, domain_similarity, same_input_type):

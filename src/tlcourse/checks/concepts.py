@@ -193,6 +193,16 @@ def check_counts(net: nn.Module, num_trainable, num_frozen) -> None:
             "num_trainable, the others for num_frozen.",
             see=COUNTS,
         )
+    buffers = sum(b.numel() for b in net.buffers())
+    if buffers and num_trainable + num_frozen == total + buffers:
+        raise fail(
+            expected=f"num_trainable={trainable:,}, num_frozen={frozen:,} (parameters only)",
+            found=f"num_trainable={num_trainable:,}, num_frozen={num_frozen:,}: {buffers:,} too many, "
+            "as many as the network's buffers",
+            why="buffers (the batch-norm running means and variances, net.buffers()) are stored with the "
+            "weights in state_dict(), but they are not parameters: no optimizer trains them.",
+            see=COUNTS,
+        )
     require(
         num_trainable == trainable,
         expected=f"num_trainable={trainable:,}",
