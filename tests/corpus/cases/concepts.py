@@ -260,3 +260,110 @@ CASES += [
          "the four strings in STRATEGIES, exactly: both ex3 tests fail",
          edits={"ex3_choose_strategy": STRATEGY_CAPITALISED}, fails=(EX3_EXAMPLES, EX3_RULES)),
 ]
+
+# --- more right answers to exercises 1 and 2 (issue 13, second round) -----------------------------
+# Exercise 1's task: every parameter outside net.fc gets requires_grad False, net.fc's stay trainable,
+# net keeps its layers and weights; "any correct way counts". Exercise 2's: the numbers of trainable
+# and frozen parameters of net, computed from net. Exercise 3 stays the reference (its rules may change).
+FREEZE_TYPED_HELPER = '''def freeze_all_but_head(model: nn.Module, head: str = "fc") -> None:
+    """Freeze every parameter of model except those of its head (requires_grad only)."""
+    for name, param in model.named_parameters():
+        param.requires_grad = name.split(".")[0] == head
+
+
+freeze_all_but_head(net)'''
+
+COUNTS_TYPED_HELPER = '''def count_params(model: nn.Module, trainable: bool) -> int:
+    """Number of parameter values (not tensors) of model whose requires_grad is `trainable`."""
+    return sum(p.numel() for p in model.parameters() if p.requires_grad == trainable)
+
+
+num_trainable: int = count_params(net, trainable=True)
+num_frozen: int = count_params(net, trainable=False)'''
+
+COUNTS_COUNTER = '''from collections import Counter
+
+counts = Counter()
+for p in net.parameters():
+    counts[p.requires_grad] += p.numel()
+num_trainable, num_frozen = counts[True], counts[False]'''
+
+COUNTS_PANDAS = '''import pandas as pd
+
+params = pd.DataFrame([(name, p.numel(), p.requires_grad) for name, p in net.named_parameters()],
+                      columns=["name", "size", "trainable"])
+num_trainable = params.loc[params.trainable, "size"].sum()
+num_frozen = params.loc[~params.trainable, "size"].sum()
+params.tail()'''
+
+CASES += [
+    Case("concepts_typed_helpers", CONCEPTS, 10, "ex1 and ex2 as helper functions with type hints and "
+         "docstrings, called on net (ex1 compares the top-level module name with 'fc'; ex2 counts "
+         "numel where requires_grad matches a flag, annotated assignments): the state and the numbers "
+         "the tasks ask for, any correct way counts: full marks",
+         edits={"ex1_freeze": FREEZE_TYPED_HELPER, "ex2_counts": COUNTS_TYPED_HELPER}, fails=()),
+    Case("concepts_children_slice_counter", CONCEPTS, 10, "ex1 freezes every child but the last one "
+         "(list(net.children())[:-1]: in torchvision's ResNet the last child is fc) with requires_grad_; "
+         "ex2 adds numel into a collections.Counter keyed by requires_grad: right",
+         edits={"ex1_freeze": "for child in list(net.children())[:-1]:\n    child.requires_grad_(False)",
+                "ex2_counts": COUNTS_COUNTER}, fails=()),
+    Case("concepts_head_tensors_vector", CONCEPTS, 10, "ex1 freezes the module, then sets requires_grad "
+         "on net.fc.weight and net.fc.bias by hand; ex2 counts with "
+         "torch.nn.utils.parameters_to_vector(...).numel() (a plain int): right",
+         edits={"ex1_freeze": "net.requires_grad_(False)\nnet.fc.weight.requires_grad = True\nnet.fc.bias.requires_grad = True",
+                "ex2_counts": "from torch.nn.utils import parameters_to_vector\n\n"
+                "num_trainable = parameters_to_vector([p for p in net.parameters() if p.requires_grad]).numel()\n"
+                "num_frozen = parameters_to_vector([p for p in net.parameters() if not p.requires_grad]).numel()"},
+         fails=()),
+    Case("concepts_id_set_functional", CONCEPTS, 10, "ex1 compares tensor ids with a set of the head's "
+         "ids; ex2 the functional torch.numel mapped over filter(...): the same state and numbers, right",
+         edits={"ex1_freeze": "head_ids = {id(p) for p in net.fc.parameters()}\nfor p in net.parameters():\n"
+                "    p.requires_grad = id(p) in head_ids",
+                "ex2_counts": "num_trainable = sum(map(torch.numel, filter(lambda p: p.requires_grad, net.parameters())))\n"
+                "num_frozen = sum(map(torch.numel, filter(lambda p: not p.requires_grad, net.parameters())))"},
+         fails=()),
+    Case("concepts_pandas_table", CONCEPTS, 10, "ex2 builds a pandas table of the parameters and sums the "
+         "size column per flag: numpy.int64 of the right value (an honest number, the task asks for the "
+         "number); ex1 two loops with p.requires_grad_(False) / (True): right",
+         edits={"ex1_freeze": "for p in net.parameters():\n    p.requires_grad_(False)\nfor p in net.fc.parameters():\n"
+                "    p.requires_grad_(True)",
+                "ex2_counts": COUNTS_PANDAS}, fails=()),
+    Case("concepts_fc_count_minus", CONCEPTS, 10, "ex2 counts the head's parameters as the trainable "
+         "ones and the rest by subtraction from the total (right, since ex1 left exactly the head "
+         "trainable); ex1 freezes the named children listed by hand (conv1, bn1, layer1-4): right",
+         edits={"ex1_freeze": "for module in (net.conv1, net.bn1, net.layer1, net.layer2, net.layer3, net.layer4):\n"
+                "    module.requires_grad_(False)",
+                "ex2_counts": "total = sum(p.numel() for p in net.parameters())\n"
+                "num_trainable = sum(p.numel() for p in net.fc.parameters())\nnum_frozen = total - num_trainable"},
+         fails=()),
+    Case("concepts_whos_precision", CONCEPTS, 10, "the reference answers with %whos after ex1 (lists the "
+         "notebook's variables), %precision 3 and a %%time cell magic on ex2: display and timing magics "
+         "cost nothing",
+         edits={"ex1_freeze": 'for name, param in net.named_parameters():\n    param.requires_grad = name.startswith("fc.")\n%whos',
+                "ex2_counts": "%%time\n%precision 3\nnum_trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
+                "num_frozen = sum(p.numel() for p in net.parameters() if not p.requires_grad)\n"
+                'print(f"trainable: {num_trainable:,}   frozen: {num_frozen:,}")'}, fails=()),
+    Case("concepts_size_prod_asserts", CONCEPTS, 10, "ex2 with p.size() and torch.tensor(...).prod() made "
+         "int, and the student's own sanity asserts (the two add up to the total); ex1 a list "
+         "comprehension of the base tensors then a loop: right",
+         edits={"ex1_freeze": 'base = [p for n, p in net.named_parameters() if not n.startswith("fc.")]\n'
+                "for p in base:\n    p.requires_grad = False",
+                "ex2_counts": "sizes = [(int(torch.tensor(p.size()).prod()), p.requires_grad) for p in net.parameters()]\n"
+                "num_trainable = sum(n for n, trainable in sizes if trainable)\n"
+                "num_frozen = sum(n for n, trainable in sizes if not trainable)\n"
+                "assert num_trainable + num_frozen == sum(p.numel() for p in net.parameters())\n"
+                "assert num_trainable < num_frozen"}, fails=()),
+    # --- mistakes ------------------------------------------------------------------------------
+    Case("concepts_counts_state_dict", CONCEPTS, 8, "num_frozen = everything in net.state_dict() minus the "
+         "trainable count: state_dict also holds the batch-norm buffers (running means, variances), "
+         "which are not parameters; the task asks for parameters: ex2 fails",
+         edits={"ex2_counts": "num_trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
+                "num_frozen = sum(v.numel() for v in net.state_dict().values()) - num_trainable"},
+         fails=(EX2,), feedback=("as many as the network's buffers",)),
+    Case("concepts_conv_only_frozen", CONCEPTS, 8, "freezes only the Conv2d modules (isinstance over "
+         "net.modules()): the batch-norm weights and biases of the base still learn, and the task says "
+         "every parameter outside net.fc: ex1 fails; ex2 counts that network right (no cascade)",
+         edits={"ex1_freeze": "for m in net.modules():\n    if isinstance(m, nn.Conv2d):\n"
+                "        m.requires_grad_(False)"},
+         fails=(EX1,), feedback=("base tensors still trainable", "fix exercise 1 first")),
+]

@@ -333,3 +333,79 @@ CASES = [
          transform=tamper.rename_to("foodvision_head (1).ipynb"), graded=False, reason_contains="recorded as 0",
          fails=EVERY_CELL),
 ]
+
+# --- more right answers (issue 13, second round) ----------------------------------------------
+# The tasks: ex1 the feature size read from the network; ex2 every base parameter frozen (the old fc
+# may be frozen or not); ex3 a torch.nn.Linear from in_features to 7 scores; ex4 net's head is
+# new_layer, trainable; ex5 Adam at lr 1e-3 over the head's parameters only.
+TUTORIAL_PARAMS_TO_UPDATE = '''lr = 1e-3
+# as in PyTorch's fine-tuning tutorial: gather the parameters that still need gradients
+params_to_update = []
+for name, param in net.named_parameters():
+    if param.requires_grad:
+        params_to_update.append(param)
+        print("\\t", name)
+optimizer = torch.optim.Adam(params_to_update, lr=lr)'''
+
+TYPED_FREEZE_HELPER = '''def freeze_(model: nn.Module) -> nn.Module:
+    """Freeze every parameter of model in place and return it (for chaining)."""
+    for param in model.parameters():
+        param.requires_grad = False
+    return model
+
+
+net = freeze_(net)'''
+
+CASES += [
+    Case("food_last_child", FOOD, 10, "in_features read from the last child module "
+         "(list(net.children())[-1], which is fc in a ResNet) and a self-check assert; the rest the "
+         "reference: the number is read from the network as the task asks",
+         edits={"ex1_in_features": "head = list(net.children())[-1]\nin_features = head.in_features\n"
+                "assert in_features == net.fc.weight.shape[1]"}, fails=()),
+    Case("food_typed_helper_reassigns", FOOD, 10, "ex2 a typed helper with a docstring that freezes in "
+         "place and returns the module, its result assigned back to net (the same object); ex5 an "
+         "annotated assignment optimizer: torch.optim.Optimizer = ...: right",
+         edits={"ex2_freeze": TYPED_FREEZE_HELPER,
+                "ex5_optimizer": "lr = 1e-3\noptimizer: torch.optim.Optimizer = torch.optim.Adam(net.fc.parameters(), lr=lr)"},
+         fails=()),
+    Case("food_adam_defaults_written", FOOD, 10, "Adam with the rate as a positional argument and its "
+         "default hyper-parameters written out (betas, eps, weight_decay=0): the Adam of the task at "
+         "1e-3 over the head",
+         edits={"ex5_optimizer": "lr = 1e-3\noptimizer = torch.optim.Adam(net.fc.parameters(), lr, betas=(0.9, 0.999), "
+                "eps=1e-8, weight_decay=0)"}, fails=()),
+    Case("food_adam_default_lr", FOOD, 10, "Adam over the head without lr=: Adam's default rate is 1e-3, "
+         "the rate the task asks for; the optimizer is the same: full marks",
+         edits={"ex5_optimizer": "optimizer = torch.optim.Adam(net.fc.parameters())"}, fails=()),
+    Case("food_head_initialised", FOOD, 10, "new_layer made as asked, then Xavier-initialised with a zero "
+         "bias (a habit from other courses): the task asks for a Linear from in_features to 7 and says "
+         "nothing about its initial values; right",
+         edits={"ex3_new_layer": "num_classes = 7\nnew_layer = torch.nn.Linear(in_features, num_classes)\n"
+                "torch.nn.init.xavier_uniform_(new_layer.weight)\ntorch.nn.init.zeros_(new_layer.bias)\nnew_layer"},
+         fails=()),
+    Case("food_to_device_size", FOOD, 10, "in_features with weight.size(dim=1); the head moved to the "
+         "network's device while put in place (.to returns the same module): right",
+         edits={"ex1_in_features": "in_features = net.fc.weight.size(dim=1)",
+                "ex4_replace_head": "device = next(net.parameters()).device\nnet.fc = new_layer.to(device)"},
+         fails=()),
+    Case("food_tutorial_params_to_update", FOOD, 10, "ex5 in the form of PyTorch's fine-tuning tutorial: "
+         "a loop over named_parameters collecting (and printing) the tensors with requires_grad: after "
+         "ex2 and ex4 these are exactly the head's; right",
+         edits={"ex5_optimizer": TUTORIAL_PARAMS_TO_UPDATE}, fails=()),
+    Case("food_map_lambda_freeze", FOOD, 10, "ex2 freezes with list(map(lambda p: p.requires_grad_(False), "
+         "...)) - a functional habit; the base is frozen: right",
+         edits={"ex2_freeze": "_ = list(map(lambda p: p.requires_grad_(False), net.parameters()))"}, fails=()),
+    Case("food_pip_and_shell", FOOD, 10, "%pip show torch and !python --version in the first answer cell "
+         "(checking versions), and the reference answers: %pip and shell commands cost nothing",
+         edits={"ex1_in_features": "%pip show torch\n!python --version\nin_features = net.fc.in_features"},
+         fails=()),
+    # --- mistakes ------------------------------------------------------------------------------
+    Case("food_require_grad_typo", FOOD, 8, "param.require_grad = False (a typo: sets a new attribute, "
+         "freezes nothing): the base stays trainable, ex2 fails; ex4 puts the head in place (right, with "
+         "a note to fix ex2), ex5's optimizer over the head is right; 1 + 2 + 2 + 3",
+         edits={"ex2_freeze": "for param in net.parameters():\n    param.require_grad = False"},
+         feedback=("still trainable", "fix exercise 2 first"), fails=("ex2_freeze_tests",)),
+    Case("food_weight_only_optimizer", FOOD, 7, "Adam over [new_layer.weight] only: the head's bias never "
+         "learns, and the task says the head's parameters: ex5 fails",
+         edits={"ex5_optimizer": "lr = 1e-3\noptimizer = torch.optim.Adam([new_layer.weight], lr=lr)"},
+         fails=("ex5_optimizer_tests",)),
+]

@@ -292,3 +292,93 @@ train_augs = make_augs(train=True)''',
                            lr=learning_rate, weight_decay=0.001)''')},
          fails=("ex4_make_trainer_tests",)),
 ]
+
+# --- more right answers (issue 13, second round) ----------------------------------------------
+# The tasks: ex1 normalize with ImageNet's statistics and train_augs = random resized crop 224,
+# horizontal flip, to tensor, normalise ("equivalent compositions count"); ex2 test_augs = resize
+# 256 (or shorter side 256), centre crop 224, to tensor, normalise; ex3 finetune_net.fc a Linear(512, 2)
+# (512 read from the old layer) whose weight is Xavier-uniform, the bias left as it is, nothing frozen,
+# the base unchanged; ex4 SGD with weight decay 0.001, base at learning_rate and fc at 10x (two groups,
+# no tensor in both), or one group at learning_rate when param_group is False, for the net passed in.
+CASES += [
+    Case("hotdog_defaults_written", HOTDOG, 10, "train_augs with the defaults written out "
+         "(scale=(0.08, 1.0), p=0.5), the statistics as tuples by keyword, torchvision.transforms by its "
+         "full name: the same composition",
+         edits={"ex1_train_augs": "import torchvision\nfrom torchvision import transforms\n\n"
+                "normalize = torchvision.transforms.Normalize(mean=(0.485, 0.456, 0.406), std=(0.229, 0.224, 0.225))\n"
+                "train_augs = torchvision.transforms.Compose([\n"
+                "    torchvision.transforms.RandomResizedCrop(224, scale=(0.08, 1.0)),\n"
+                "    torchvision.transforms.RandomHorizontalFlip(p=0.5),\n"
+                "    torchvision.transforms.ToTensor(),\n    normalize,\n])"}, fails=()),
+    Case("hotdog_pil_to_tensor", HOTDOG, 10, "ToTensor written as PILToTensor + ConvertImageDtype(float) "
+         "in both transforms (the same float tensor in [0, 1]): an equivalent composition",
+         edits={"ex1_train_augs": TRAIN_STEPS.format(
+             normalize=REFERENCE_NORMALIZE,
+             steps="    transforms.RandomResizedCrop(224),\n    transforms.RandomHorizontalFlip(),\n"
+                   "    transforms.PILToTensor(),\n    transforms.ConvertImageDtype(torch.float),\n    normalize,"),
+                "ex2_test_augs": TEST_AUGS.format(steps="    transforms.Resize([256, 256]),\n    transforms.CenterCrop(224),\n"
+                                                       "    transforms.PILToTensor(),\n    transforms.ConvertImageDtype(torch.float),\n"
+                                                       "    normalize,")},
+         fails=()),
+    Case("hotdog_try_it_out", HOTDOG, 10, "the reference test_augs under %%time, tried on a made-up PIL "
+         "image with a print of the shape: timing and print debugging cost nothing",
+         edits={"ex2_test_augs": "%%time\n" + TEST_AUGS.format(steps="    transforms.Resize([256, 256]),\n"
+                                                                   "    transforms.CenterCrop(224),\n"
+                                                                   "    transforms.ToTensor(),\n    normalize,")
+                + "\nfrom PIL import Image\nprint(test_augs(Image.new('RGB', (300, 200))).shape)"},
+         fails=()),
+    Case("hotdog_deprecated_init_alias", HOTDOG, 10, "nn.init.xavier_uniform (torch's old, deprecated "
+         "name without the underscore, still the same in-place Xavier-uniform; its warning goes to the "
+         "answer cell): the weight has the distribution the task asks for",
+         edits={"ex3_head": "finetune_net.fc = nn.Linear(finetune_net.fc.in_features, 2)\n"
+                "nn.init.xavier_uniform(finetune_net.fc.weight)\nfinetune_net.fc"}, fails=()),
+    Case("hotdog_xavier_copy", HOTDOG, 10, "a Xavier-uniform tensor drawn with nn.init on a fresh "
+         "torch.empty(2, 512) and copied into the new head's weight under no_grad: the weight has the "
+         "asked distribution, the bias is untouched",
+         edits={"ex3_head": "n_in = finetune_net.fc.in_features\nhead = nn.Linear(n_in, 2)\n"
+                "with torch.no_grad():\n    head.weight.copy_(nn.init.xavier_uniform_(torch.empty(2, n_in)))\n"
+                "finetune_net.fc = head\nfinetune_net.fc"}, fails=()),
+    Case("hotdog_set_membership", HOTDOG, 10, "the base group as the parameters not in a set of the head's "
+         "tensors (membership by identity), the single group as a one-dict list: right",
+         edits={"ex4_make_trainer": TRAINER.format(body='''    if not param_group:
+        return torch.optim.SGD([{"params": net.parameters()}], lr=learning_rate, weight_decay=0.001)
+    head = set(net.fc.parameters())
+    base = [p for p in net.parameters() if p not in head]
+    return torch.optim.SGD([{"params": base}, {"params": list(head), "lr": learning_rate * 10}],
+                           lr=learning_rate, weight_decay=0.001)''')}, fails=()),
+    Case("hotdog_map_id_filter", HOTDOG, 10, "the older d2l / tutorial form: ids of the head by map(id, "
+         "...), the base as a filter(...) object, a docstring and type hints: right",
+         edits={"ex4_make_trainer": '''def make_trainer(net: nn.Module, learning_rate: float, param_group: bool = True) -> torch.optim.SGD:
+    """SGD with weight decay 1e-3; with param_group the head fc learns 10x faster than the base."""
+    if param_group:
+        head_ids = list(map(id, net.fc.parameters()))
+        base_params = filter(lambda p: id(p) not in head_ids, net.parameters())
+        return torch.optim.SGD([{"params": base_params},
+                                {"params": net.fc.parameters(), "lr": learning_rate * 10}],
+                               lr=learning_rate, weight_decay=1e-3)
+    return torch.optim.SGD(net.parameters(), lr=learning_rate, weight_decay=1e-3)
+
+
+trainer = make_trainer(finetune_net, 5e-5)'''}, fails=()),
+    Case("hotdog_groups_own_lr_each", HOTDOG, 10, "every group with its own lr and weight_decay inside the "
+         "dict and no optimizer default besides lr; the head's learning rate as learning_rate * 10.0: "
+         "the same optimizer",
+         edits={"ex4_make_trainer": TRAINER.format(body='''    if param_group:
+        base = [p for n, p in net.named_parameters() if not n.startswith("fc")]
+        groups = [{"params": base, "lr": learning_rate, "weight_decay": 0.001},
+                  {"params": list(net.fc.parameters()), "lr": learning_rate * 10.0, "weight_decay": 0.001}]
+        return torch.optim.SGD(groups, lr=learning_rate)
+    return torch.optim.SGD(params=net.parameters(), lr=learning_rate, weight_decay=0.001)''')},
+         fails=()),
+    # --- mistakes ------------------------------------------------------------------------------
+    Case("hotdog_test_resize_224", HOTDOG, 9, "test_augs resizes to 224 and crops 224 (no border "
+         "trimmed): the task says resize to 256 (or the shorter side to 256) then crop 224; ex2 fails",
+         edits={"ex2_test_augs": TEST_AUGS.format(steps="    transforms.Resize([224, 224]),\n    transforms.CenterCrop(224),\n"
+                                                       "    transforms.ToTensor(),\n    normalize,")},
+         feedback=("Resize([256, 256])",), fails=("ex2_test_augs_tests",)),
+    Case("hotdog_keeps_1000_outputs", HOTDOG, 7, "the new head copies the old layer's sizes, "
+         "Linear(in_features, out_features) = Linear(512, 1000): the task asks for 2 classes; ex3 fails",
+         edits={"ex3_head": "old = finetune_net.fc\nfinetune_net.fc = nn.Linear(old.in_features, old.out_features)\n"
+                "nn.init.xavier_uniform_(finetune_net.fc.weight)\nfinetune_net.fc"},
+         feedback=("out_features=2",), fails=("ex3_head_tests",)),
+]

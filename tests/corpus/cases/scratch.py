@@ -401,3 +401,158 @@ CASES += [
          edits=_summary(REFERENCE_SUMMARY.replace("def summarize(runs):", "def summarize(all_runs):")),
          fails=(EX2,), feedback=("not of the runs it was called with",)),
 ]
+
+# --- more right answers (issue 13, second round) ----------------------------------------------
+# ex1's task: freeze every parameter, make net.fc trainable, then the last k blocks (layer4, layer3,
+# layer2, layer1, stem = conv1 + bn1); change only requires_grad; return net or nothing; any correct way.
+# ex2's task: one entry per strategy in runs with the last epoch's accuracy, the summed seconds, the
+# trainable and total element counts; rounding to 3 / 1 decimals allowed; runs only read.
+UNFREEZE_SEQUENTIAL_STEM = '''def unfreeze_last_blocks(net, k):
+    stem = nn.Sequential(net.conv1, net.bn1)  # holds the same two modules, changes nothing in net
+    net.requires_grad_(False)
+    net.fc.requires_grad_(True)
+    for block in (net.layer4, net.layer3, net.layer2, net.layer1, stem)[:k]:
+        block.requires_grad_(True)
+    return net
+'''
+
+UNFREEZE_TYPED_WHILE = '''def unfreeze_last_blocks(net: nn.Module, k: int) -> nn.Module:
+    """Freeze net, then unfreeze its head and its last k blocks (counted from the head)."""
+    if k < 0 or k > 5:
+        raise ValueError(f"k must be between 0 and 5, not {k}")
+    order = [["layer4"], ["layer3"], ["layer2"], ["layer1"], ["conv1", "bn1"]]
+    for p in net.parameters():
+        p.requires_grad = False
+    to_train = ["fc"]
+    i = 0
+    while i < k:
+        to_train += order[i]
+        i += 1
+    for name in to_train:
+        for p in getattr(net, name).parameters():
+            p.requires_grad = True
+    return net
+'''
+
+UNFREEZE_CHAIN = '''from itertools import chain
+
+
+def unfreeze_last_blocks(net, k):
+    blocks = [net.layer4, net.layer3, net.layer2, net.layer1, net.conv1, net.bn1]
+    chosen = blocks[:k] if k < 5 else blocks  # the stem is two modules
+    trainable = {id(p) for p in chain(net.fc.parameters(), *(b.parameters() for b in chosen))}
+    for p in net.parameters():
+        p.requires_grad = id(p) in trainable
+    return net
+'''
+
+UNFREEZE_APPLY = '''def freeze(module):
+    for p in module.parameters(recurse=False):
+        p.requires_grad = False
+
+
+def unfreeze_last_blocks(net, k):
+    net.apply(freeze)
+    unfreeze = [net.fc] + [net.layer4, net.layer3, net.layer2, net.layer1, net.conv1][:k]
+    if k == 5:
+        unfreeze.append(net.bn1)
+    for module in unfreeze:
+        for p in module.parameters():
+            p.requires_grad = True
+'''
+
+SUMMARY_PANDAS = '''import pandas as pd
+
+
+def summarize(runs):
+    rows = []
+    for strategy, (net, history) in runs.items():
+        rows.append({"strategy": strategy,
+                     "accuracy": history.test_acc[-1],
+                     "seconds": sum(history.seconds),
+                     "trainable_params": sum(p.numel() for p in net.parameters() if p.requires_grad),
+                     "total_params": sum(p.numel() for p in net.parameters())})
+    return pd.DataFrame(rows).set_index("strategy").to_dict(orient="index")
+'''
+
+SUMMARY_FORMATTED = '''def summarize(runs):
+    results = {}
+    for strategy, (net, history) in runs.items():
+        results[strategy] = {
+            # the numbers as the table prints them
+            "accuracy": float(f"{history.test_acc[-1]:.3f}"),
+            "seconds": float(format(sum(history.seconds), ".1f")),
+            "trainable_params": sum(p.numel() for p in net.parameters() if p.requires_grad),
+            "total_params": sum(p.numel() for p in net.parameters()),
+        }
+        print(strategy, results[strategy])
+    return results
+'''
+
+SUMMARY_POPS_A_COPY = '''def summarize(runs):
+    results = {}
+    for strategy, run in runs.items():
+        accuracies = run.history.test_acc.copy()
+        last = accuracies.pop()  # pops the copy; the history keeps its epochs
+        results[strategy] = {"accuracy": last, "seconds": sum(run.history.seconds),
+                             "trainable_params": sum(p.numel() for p in run.net.parameters() if p.requires_grad),
+                             "total_params": sum(p.numel() for p in run.net.parameters())}
+    return results
+'''
+
+SUMMARY_TYPED_REDUCE = '''from functools import reduce
+from operator import add
+
+
+def count(net: nn.Module, trainable_only: bool = False) -> int:
+    """Number of parameter values of net (only those with requires_grad if trainable_only)."""
+    return reduce(add, (p.numel() for p in net.parameters() if p.requires_grad or not trainable_only), 0)
+
+
+def summarize(runs: dict) -> dict:
+    """strategy -> accuracy after the last epoch, total seconds, trainable and total parameters."""
+    return {name: {"accuracy": history.test_acc[-1],
+                   "seconds": reduce(add, history.seconds),
+                   "trainable_params": count(net, trainable_only=True),
+                   "total_params": count(net)}
+            for name, (net, history) in sorted(runs.items())}
+'''
+
+CASES += [
+    Case("scratch_sequential_stem", SCRATCH, 7, "the stem grouped in an nn.Sequential(net.conv1, net.bn1) "
+         "that holds the same modules (net itself is unchanged), a tuple of blocks sliced [:k], "
+         "requires_grad_ on modules: right",
+         edits=_unfreeze(UNFREEZE_SEQUENTIAL_STEM), fails=()),
+    Case("scratch_typed_while", SCRATCH, 7, "type hints, a docstring, a ValueError for k outside 0..5 "
+         "(the task's k is 0 to 5, so it never fires), a while loop collecting module names: right",
+         edits=_unfreeze(UNFREEZE_TYPED_WHILE), fails=()),
+    Case("scratch_itertools_chain", SCRATCH, 7, "the tensors to train gathered with itertools.chain into a "
+         "set of ids, one pass setting every flag (so reuse freezes first): right",
+         edits=_unfreeze(UNFREEZE_CHAIN), fails=()),
+    Case("scratch_apply_freeze", SCRATCH, 7, "net.apply with a helper freezing each module's own "
+         "parameters, then the head and the last k modules unfrozen (bn1 added at k = 5), no return: "
+         "right",
+         edits=_unfreeze(UNFREEZE_APPLY), fails=()),
+    Case("scratch_summary_pandas", SCRATCH, 7, "rows gathered in a pandas DataFrame and returned with "
+         "to_dict(orient='index'): numpy numbers of the right values, one entry per strategy: right",
+         edits=_summary(SUMMARY_PANDAS), fails=()),
+    Case("scratch_summary_formatted", SCRATCH, 7, "accuracy and seconds rounded through f-string / format "
+         "to 3 and 1 decimals, as the table shows them (the task allows that rounding), and a print per "
+         "strategy: right",
+         edits=_summary(SUMMARY_FORMATTED), fails=()),
+    Case("scratch_summary_pops_a_copy", SCRATCH, 7, "the last accuracy taken with pop() on a copy of the "
+         "list: the history keeps every epoch (unlike scratch_pops_history), so runs are only read: right",
+         edits=_summary(SUMMARY_POPS_A_COPY), fails=()),
+    Case("scratch_summary_typed_reduce", SCRATCH, 7, "functools.reduce with operator.add for the sums, a "
+         "typed counting helper with a docstring, strategies in sorted order: the same numbers, right",
+         edits=_summary(SUMMARY_TYPED_REDUCE), fails=()),
+    # --- mistakes ------------------------------------------------------------------------------
+    Case("scratch_mean_seconds", SCRATCH, 4, "seconds as the mean time per epoch: the task asks for the "
+         "total, the sum over all epochs; ex2 fails",
+         edits=_summary(_summary_with(seconds="sum(history.seconds) / len(history.seconds)")), fails=(EX2,),
+         feedback=("the sum over all epochs",)),
+    Case("scratch_rounded_2", SCRATCH, 4, "accuracy rounded to 2 decimals: the task allows rounding to 3 "
+         "(as the table shows); 2 loses a digit the table prints, ex2 fails",
+         edits=_summary(_summary_with(accuracy="round(history.test_acc[-1], 2)")), fails=(EX2,),
+         feedback=("the test accuracy after the last epoch",)),
+]
