@@ -15,15 +15,15 @@ PARTIAL_EDITS = {
         "ex2_counts": ("num_trainable = len([p for p in net.parameters() if p.requires_grad])\n"
                        "num_frozen = len([p for p in net.parameters() if not p.requires_grad])\n"
                        "print(num_trainable, num_frozen)"),
-        # Right rules, but "fewer than 1,000 images" written as <= 1000: only the threshold cases fail.
+        # Right rules, but "1,000 images or more is large" written as > 1000: only the threshold cases fail.
         "ex3_choose_strategy": (
-            'STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don\'t transfer")\n\n\n'
+            'STRATEGIES = ("feature extraction", "earlier-layer features", "full fine-tuning", "don\'t transfer")\n\n\n'
             "def choose_strategy(num_images, domain_similarity, same_input_type):\n"
-            "    if not same_input_type or domain_similarity == 'none' or num_images >= 1_000_000:\n"
+            "    if not same_input_type or domain_similarity == 'none':\n"
             "        return \"don't transfer\"\n"
-            "    if num_images <= 1000:\n"
-            "        return 'feature extraction' if domain_similarity == 'high' else 'partial fine-tuning'\n"
-            "    return 'partial fine-tuning' if domain_similarity == 'high' else 'full fine-tuning'\n"),
+            "    if num_images > 1000:\n"
+            "        return 'full fine-tuning'\n"
+            "    return 'feature extraction' if domain_similarity == 'high' else 'earlier-layer features'\n"),
     },
     "03_hotdog_finetune": {
         # Replaces the head but keeps PyTorch's default initialisation (no Xavier-uniform).
@@ -48,16 +48,22 @@ PARTIAL_EDITS = {
     },
 }
 
-#: The written reflection of 04 is graded by hand; the demo plays the instructor.
+#: The written answers are graded by hand (01's justification, 04's reflection); the demo plays the instructor.
 REFLECTION = "ex3_reflection"
+JUSTIFICATION = "ex3_justification"
 PARTIAL_EDITS.setdefault("04_scratch_vs_pretrained", {})[REFLECTION] = (
     "Pretrained was better than scratch because it is pretrained.")  # restates, explains nothing
+PARTIAL_EDITS["01_concepts"][JUSTIFICATION] = (  # (a) right with a reason, (b) repeats the colleague's mistake
+    "(a) earlier-layer features: 400 X-rays are too few to train the base, and its last features are the "
+    "most ImageNet-specific.\n\n(b) don't transfer: with 2 million photos ImageNet weights add nothing.")
 
 CLASS = [
     # the source solutions (and a full-marks reflection): full marks
-    Student("reference", manual={"04_scratch_vs_pretrained": {REFLECTION: 3}}),
+    Student("reference", manual={"01_concepts": {JUSTIFICATION: 2}, "04_scratch_vs_pretrained": {REFLECTION: 3}}),
     # the untouched student version: zero
-    Student("blank", solves=False, manual={"04_scratch_vs_pretrained": {REFLECTION: 0}}),
+    Student("blank", solves=False, manual={"01_concepts": {JUSTIFICATION: 0},
+                                           "04_scratch_vs_pretrained": {REFLECTION: 0}}),
     # some right, some wrong, a thin reflection: in between
-    Student("partial", edits=PARTIAL_EDITS, manual={"04_scratch_vs_pretrained": {REFLECTION: 1}}),
+    Student("partial", edits=PARTIAL_EDITS, manual={"01_concepts": {JUSTIFICATION: 1},
+                                                    "04_scratch_vs_pretrained": {REFLECTION: 1}}),
 ]

@@ -153,3 +153,39 @@ def test_unknown_names_and_random_init():
         backbones.pretrained("vgg16")
     scratch = backbones.random_init("resnet18")
     assert scratch.feature_size == 512 and "random" in scratch.source
+
+
+# --- the standard torchvision path and its offline fallback (notebook 3) -----------------------
+
+def test_the_standard_weights_call_is_possible_when_torch_hub_holds_the_file(torch_home):
+    from torchvision.models import ResNet18_Weights
+
+    weights = ResNet18_Weights.DEFAULT
+    assert backbones.standard_download_problem(weights) is not None  # nothing cached, no internet
+    _fake_checkpoint("resnet18", torch_home / "hub" / "checkpoints")
+    assert backbones.standard_download_problem(weights) is None
+
+
+def test_without_internet_the_standard_call_is_skipped_with_a_reason_and_the_fallback_named(torch_home):
+    from torchvision.models import ResNet18_Weights
+
+    start = time.monotonic()
+    problem = backbones.standard_download_problem(ResNet18_Weights.DEFAULT)
+    assert time.monotonic() - start < 2.0
+    assert _filename("resnet18") in problem and "torch.hub" in problem
+    with pytest.raises(backbones.WeightsUnavailableError, match="tlcourse-prepare-offline"):
+        backbones.pretrained("resnet18", progress=False)  # the fallback says what to do when it fails too
+
+
+def test_weights_transforms_need_no_download(torch_home):
+    from PIL import Image
+    from torchvision.models import ResNet18_Weights
+
+    from tlcourse.imagenet import IMAGENET_MEAN, IMAGENET_STD
+
+    preprocess = ResNet18_Weights.DEFAULT.transforms()
+    X = preprocess(Image.new("RGB", (300, 180), (200, 120, 40)))
+    assert tuple(X.shape) == (3, 224, 224)
+    assert list(preprocess.mean) == list(IMAGENET_MEAN) and list(preprocess.std) == list(IMAGENET_STD)
+    assert (preprocess.resize_size, preprocess.crop_size) == ([256], [224])
+    assert not any((torch_home / "hub" / "checkpoints").glob("*"))  # nothing was downloaded

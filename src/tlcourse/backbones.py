@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
+from urllib.parse import urlsplit
 
 import torch
 from torch import nn
@@ -30,7 +31,7 @@ from tlcourse.data.cache import adopt, cache_dir, checksum_message
 from tlcourse.data.cache import verify as verify_file
 from tlcourse.data.errors import ChecksumError, DataUnavailableError
 from tlcourse.data.fetch import download
-from tlcourse.data.mode import unreachable_reason
+from tlcourse.data.mode import forced_mode, unreachable_reason
 from tlcourse.data.registry import DATA_HUB, Resource
 from tlcourse.imagenet import IMAGENET_MEAN, IMAGENET_STD
 from tlcourse.notices import tell
@@ -140,6 +141,19 @@ def torchvision_checkpoint(name: str, verify: bool = True, progress: bool = True
         f"{standard}, or run `tlcourse-prepare-offline` on a machine with internet and copy its "
         "cache, or use efficientnet_lite0 (its weights install with pip)."
     )
+
+
+def standard_download_problem(weights) -> str | None:
+    """None when torchvision's standard call (``resnet18(weights=weights)``) can get ``weights``:
+    the file is in torch.hub's checkpoint folder, or its address answers and the course is not
+    forced offline; else why not, in one phrase (the notebook then takes the course's copy)."""
+    filename = Path(urlsplit(weights.url).path).name
+    if (checkpoint_dirs()[0] / filename).is_file():
+        return None
+    if forced_mode() in ("offline", "smoke"):
+        return f"{filename} is not in torch.hub's cache and the course runs {forced_mode()}"
+    problem = unreachable_reason(weights.url)
+    return None if problem is None else f"{filename} is not in torch.hub's cache and cannot be downloaded ({problem})"
 
 
 def _load_torchvision(name: str, verify: bool, progress: bool) -> tuple[nn.Module, str]:

@@ -55,9 +55,11 @@ BAD_INPUT = [Student("missing", missing=(FOOD,)), Student("broken")]
 ASSIGNMENTS = ["01_concepts", FOOD, "03_hotdog_finetune", "04_scratch_vs_pretrained"]
 
 # The demo class on every assignment: (score, max). Partial's mistakes are in
-# autograder/demo_class.py; 04's reflection is graded by hand (3 points).
+# autograder/demo_class.py; 01's justification (2 points) and 04's reflection (3) are graded by hand.
 DEMO_EXPECTED = {
-    ("reference", "01_concepts"): (10, 10), ("blank", "01_concepts"): (0, 10), ("partial", "01_concepts"): (5, 10),
+    # 01: 10 autograded + 2 for the written justification (graded by hand); partial: ex2 counts tensors,
+    # ex3's threshold written > 1000 (the rules test fails), justification 1 of 2: 2 + 3 + 1
+    ("reference", "01_concepts"): (12, 12), ("blank", "01_concepts"): (0, 12), ("partial", "01_concepts"): (6, 12),
     # partial: ex3 Linear(1000, 7) and ex5 over every parameter fail; ex4 puts the layer in place,
     # right on its own (no cascade, issue 13; was 3): 1 + 2 + 2
     ("reference", FOOD): (10, 10), ("blank", FOOD): (0, 10), ("partial", FOOD): (5, 10),

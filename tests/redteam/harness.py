@@ -30,7 +30,7 @@ from autograder.autograde import GradingRun, autograde_class
 from autograder.course import fresh_course_dir
 from autograder.nbgrader_cli import nbgrader
 from autograder.submissions import Student, answer_cells, solution_code, write_submission
-from tests.corpus.build import drop_ungraded_tail
+from tests.corpus.build import drop_ungraded_tail, graded_test_cells
 from tests.redteam.cases import ASSIGNMENT, ATTACKS, NOTEBOOK, SWAPPED_COUNTS, Attack
 
 # The course's own nbgrader_config.py, per-cell limit included (180 s): on a loaded machine the
@@ -353,11 +353,14 @@ def before_copy(course: Path, student: str) -> Path:
 
 
 def cell_grades(course: Path, student: str) -> dict[str, tuple[float, bool]]:
-    """The gradebook's grades of ``student``'s notebook: grade id -> (score, needs manual grade)."""
+    """The gradebook's grades of ``student``'s autograded test cells: grade id -> (score, needs manual
+    grade). Answers graded by hand (ex3's written justification) are left out: they always wait for
+    the instructor, attack or not."""
     from autograder.gradebook_records import open_gradebook
+    tests = graded_test_cells(ASSIGNMENT)
     with open_gradebook(course) as gb:
         nb = gb.find_submission_notebook(Path(NOTEBOOK).stem, ASSIGNMENT, student)
-        return {g.name: (g.score, bool(g.needs_manual_grade)) for g in nb.grades}
+        return {g.name: (g.score, bool(g.needs_manual_grade)) for g in nb.grades if g.name in tests}
 
 
 def output_text(path: Path) -> str:

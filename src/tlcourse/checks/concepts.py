@@ -12,12 +12,13 @@ from tlcourse.checks.base import (fail, grading_check, note_earlier, plain_int, 
                                   short_list)
 from tlcourse.strategies import count_params
 
-STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don't transfer")
+#: The answers of CS231n's 2x2 matrix (data size x similarity to the source), plus "don't transfer".
+STRATEGIES = ("feature extraction", "earlier-layer features", "full fine-tuning", "don't transfer")
 SIMILARITIES = ("high", "low", "none")
 #: Fewer labelled target images than this is "small data" (hundreds, not thousands).
 SMALL_DATA = 1_000
-#: The source task (ImageNet-1k) has about 1.3 million labelled training images; a target
-#: set of this size or more has no data to gain from it.
+#: The source task (ImageNet-1k) has about 1.3 million labelled training images. A target set this
+#: large still gains from pretrained initialisation (CS231n): it is no reason not to transfer.
 SOURCE_SIZE = 1_000_000
 #: The sections of the Concepts notebook that explain each idea (the messages point there).
 FREEZE = "Exercise 1 (2 points): freeze the base"
@@ -29,6 +30,7 @@ EXERCISE_CLASSES = 5
 
 _STRATEGY_FORMS = """\
 - may not change: STRATEGIES' spelling (the four strings are compared character by character);
+  "partial fine-tuning" is not one of them: it lies between the matrix's corners;
 - equally right: if/elif chains in any order that gives the same answers, lookup tables,
   helper functions, numpy string or str-subclass results with the right characters.
 """
@@ -62,7 +64,8 @@ and more situations of the same kinds:
 choose_strategy(num_images, domain_similarity, same_input_type), at the thresholds and for every
 combination of sizes, similarities and input types:
 - achieves: the exact string the notebook's table gives (first rule that applies): < 1,000
-  images is small data, >= 1,000,000 is as much as the source (don't transfer);
+  images is small data; 1,000,000 images or more is still large data (pretrained initialisation
+  helps, CS231n), not a reason not to transfer;
 """ + _STRATEGY_FORMS,
 }
 
@@ -246,16 +249,16 @@ class Case:
 
 def reference_strategy(num_images: int, domain_similarity: str, same_input_type: bool) -> str:
     """The notebook's rules (used to build test cases and explain mistakes)."""
-    if not same_input_type or domain_similarity == "none" or num_images >= SOURCE_SIZE:
+    if not same_input_type or domain_similarity == "none":
         return "don't transfer"
-    small = num_images < SMALL_DATA
-    if domain_similarity == "high":
-        return "feature extraction" if small else "partial fine-tuning"
-    return "partial fine-tuning" if small else "full fine-tuning"
+    if num_images >= SMALL_DATA:
+        return "full fine-tuning"
+    return "feature extraction" if domain_similarity == "high" else "earlier-layer features"
 
 
-def rule_for(case: Case) -> str:
-    """The rule of the notebook that decides ``case``, in words."""
+def rule_for(case: Case, answer: str | None = None) -> str:
+    """The rule of the notebook that decides ``case``, in words; with the student's ``answer``, the
+    mistake that answer shows when it is a common one."""
     n, sim, same = case.args
     if not same:
         return ("rule 1: the input types differ (same_input_type=False), so the pretrained filters "
@@ -263,12 +266,29 @@ def rule_for(case: Case) -> str:
     if sim == "none":
         return ("rule 2: domain_similarity='none' means not even low-level features (edges, "
                 "textures) are shared - don't transfer.")
-    if n >= SOURCE_SIZE:
-        return (f"rule 3: {n:,} images is as much as the source task has (about 1.3 million), so "
-                "there is no data advantage to borrow - don't transfer, train from scratch.")
-    size = f"{n:,} < {SMALL_DATA:,} images is small data" if n < SMALL_DATA else \
-        f"{n:,} >= {SMALL_DATA:,} images is enough data to adapt more layers"
-    return f"rule 4: {size}, and domain_similarity={sim!r} -> {reference_strategy(*case.args)!r}."
+    if n >= SMALL_DATA:
+        why = (f"rule 3, the matrix's large-data row: {n:,} >= {SMALL_DATA:,} images is enough to train "
+               "the whole network without over-fitting, and CS231n advises starting from the "
+               "pretrained weights whatever the similarity.")
+        if answer == "don't transfer":
+            why += (" Even with as many images as the source (about 1.3 million) you could train from "
+                    "scratch, but pretrained initialisation still helps: the data saving is gone, the "
+                    "head start is not.")
+        elif answer in ("feature extraction", "earlier-layer features"):
+            why += " A frozen base wastes that data: nothing but the head could adapt to it."
+        return why
+    why = f"rule 3, the matrix's small-data row: {n:,} < {SMALL_DATA:,} images is small data, so the base stays frozen"
+    if sim == "high":
+        why += (" and, the domain being similar to ImageNet, its last features fit: a classifier on "
+                "them.")
+    else:
+        why += (", but the domain is different (domain_similarity='low'): the last layers' features "
+                "are the most ImageNet-specific, so read features from an earlier layer.")
+    if answer == "full fine-tuning":
+        why += " Training the whole base on a few hundred images risks over-fitting."
+    elif answer == "feature extraction" and sim == "low":
+        why += " Freezing was right; the layer the features come from is what changes."
+    return why
 
 
 def _outcome(fn: Callable, case: Case):
@@ -306,27 +326,30 @@ def check_choose_strategy(fn, cases: Iterable[Case]) -> int:
             answer in STRATEGIES,
             expected=f"one of the four strings {', '.join(repr(s) for s in STRATEGIES)}",
             found=f"{label} returned {result!r}",
-            why="the graders compare exact strings; spelling, case and the hyphen in "
-            "'fine-tuning' matter: the four strings are the ones in STRATEGIES.",
+            why=("partial fine-tuning lies between the matrix's corners (notebook 4 compares it); "
+                 "this exercise asks for the corner of CS231n's matrix, one of the four strings in "
+                 "STRATEGIES." if answer == "partial fine-tuning" else
+                 "the graders compare exact strings; spelling, case and the hyphens in "
+                 "'fine-tuning' and 'earlier-layer' matter: the four strings are the ones in STRATEGIES."),
             see=RULES,
         )
         require(
             answer == expected,
             expected=f"{label} -> {expected!r}",
             found=repr(result),
-            why=rule_for(case) + " The rules are checked in the order the notebook gives them; the "
-            "first that applies decides.",
+            why=rule_for(case, answer) + " The rules are checked in the order the notebook gives "
+            "them; the first that applies decides.",
             see=RULES,
         )
         passed += 1
     return passed
 
 
-#: The cases the visible test runs: the examples of the notebook.
+#: The cases the visible test runs: the examples of the notebook, one per corner of the matrix first.
 EXAMPLE_CASES = (
     Case(300, "high", True, "a few hundred food photos"),
     Case(300, "low", True, "factory defects: 5 classes, a few hundred photos of metal parts"),
-    Case(20_000, "low", True, "20,000 chest X-rays"),
     Case(20_000, "high", True, "20,000 photos of dog breeds"),
+    Case(20_000, "low", True, "20,000 chest X-rays"),
     Case(5_000, "high", False, "5,000 rows of a spreadsheet"),
 )

@@ -7,22 +7,22 @@ from tests.corpus.cases.case import EVERY_CELL, Case
 from tests.corpus.cases.foodvision import FOOD
 
 CONCEPTS = "01_concepts"
-# The autograded test cells (grade ids): ex1 2 points, ex2 2, ex3's examples 3 and rules 3.
+# The autograded test cells (grade ids): ex1 2 points, ex2 2, ex3's examples 3 and rules 3 (ex3's
+# written justification, 2 points, is graded by hand: no corpus expectation).
 EX1, EX2, EX3_EXAMPLES, EX3_RULES = ("ex1_freeze_tests", "ex2_counts_tests", "ex3_examples_tests",
                                      "ex3_rules_tests")
 
 # Concepts: ex1 freeze all but the head 2, ex2 parameter counts 2, choose_strategy: the
 # lecture's examples 3 and the rules at their thresholds 3 - 10 points.
-STRATEGY_OFF_BY_ONE = '''STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don't transfer")
+STRATEGY_OFF_BY_ONE = '''STRATEGIES = ("feature extraction", "earlier-layer features", "full fine-tuning", "don't transfer")
 
 
 def choose_strategy(num_images, domain_similarity, same_input_type):
-    if not same_input_type or domain_similarity == "none" or num_images >= 1_000_000:
+    if not same_input_type or domain_similarity == "none":
         return "don't transfer"
-    small = num_images <= 1_000
-    if domain_similarity == "high":
-        return "feature extraction" if small else "partial fine-tuning"
-    return "partial fine-tuning" if small else "full fine-tuning"
+    if num_images > 1_000:
+        return "full fine-tuning"
+    return "feature extraction" if domain_similarity == "high" else "earlier-layer features"
 '''
 
 
@@ -54,7 +54,7 @@ CASES = [
          edits={"ex2_counts": "num_frozen = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
                 "num_trainable = sum(p.numel() for p in net.parameters() if not p.requires_grad)"},
          feedback=("swapped",), fails=(EX2,)),
-    Case("concepts_off_by_one", CONCEPTS, 7, "`<= 1_000` where the rule says fewer than 1,000: the "
+    Case("concepts_off_by_one", CONCEPTS, 7, "`> 1_000` where the rule says 1,000 or more is large: the "
          "lecture's examples pass, the threshold test fails (3 points)",
          edits={"ex3_choose_strategy": STRATEGY_OFF_BY_ONE}, fails=(EX3_RULES,)),
     Case("concepts_patches_check", CONCEPTS, 2,
@@ -90,13 +90,13 @@ def _then(*transforms):
     return change
 
 
-STRATEGIES_LINE = 'STRATEGIES = ("feature extraction", "partial fine-tuning", "full fine-tuning", "don\'t transfer")\n\n\n'
+STRATEGIES_LINE = 'STRATEGIES = ("feature extraction", "earlier-layer features", "full fine-tuning", "don\'t transfer")\n\n\n'
 
-# choose_strategy written as a lookup table with a helper (rules 1-3 first, then rule 4's four cells).
-STRATEGY_TABLE = STRATEGIES_LINE + '''RULE_4 = {
+# choose_strategy written as CS231n's matrix in a lookup table with a helper (rules 1-2 first).
+STRATEGY_TABLE = STRATEGIES_LINE + '''MATRIX = {
     ("small", "high"): "feature extraction",
-    ("small", "low"): "partial fine-tuning",
-    ("large", "high"): "partial fine-tuning",
+    ("small", "low"): "earlier-layer features",
+    ("large", "high"): "full fine-tuning",
     ("large", "low"): "full fine-tuning",
 }
 
@@ -106,39 +106,56 @@ def data_size(num_images):
 
 
 def choose_strategy(num_images, domain_similarity, same_input_type):
-    if same_input_type is False or domain_similarity == "none" or num_images >= 1_000_000:
+    if same_input_type is False or domain_similarity == "none":
         return STRATEGIES[3]
-    return RULE_4[data_size(num_images), domain_similarity]
+    return MATRIX[data_size(num_images), domain_similarity]
 
 
 for n, s in [(300, "high"), (5_000, "low")]:
     print(n, s, "->", choose_strategy(n, s, True))
 '''
 
-# The same rules as a flat if/elif chain, rule 3 first (the don't-transfer rules commute), with
-# autoreload magics on top and a debugging print inside.
+# The same rules as a flat if/elif chain, the large-data row checked after the don't-transfer rules,
+# with autoreload magics on top and a debugging print inside.
 STRATEGY_ELIF = '''%load_ext autoreload
 %autoreload 2
 ''' + STRATEGIES_LINE + '''def choose_strategy(num_images, domain_similarity, same_input_type):
     print(f"debug: {num_images=} {domain_similarity=} {same_input_type=}")
-    if num_images >= 1000000:
+    if domain_similarity == "none":
         strategy = "don't transfer"
     elif not same_input_type:
         strategy = "don't transfer"
-    elif domain_similarity == "none":
-        strategy = "don't transfer"
-    elif num_images < 1000 and domain_similarity == "high":
-        strategy = "feature extraction"
-    elif num_images < 1000 and domain_similarity == "low":
-        strategy = "partial fine-tuning"
-    elif domain_similarity == "high":
-        strategy = "partial fine-tuning"
-    else:
+    elif num_images >= 1000:
         strategy = "full fine-tuning"
+    elif domain_similarity == "high":
+        strategy = "feature extraction"
+    else:
+        strategy = "earlier-layer features"
     return strategy
 '''
 
+# The matrix as nested dictionaries, rows by data size, columns by similarity.
+STRATEGY_NESTED = STRATEGIES_LINE + '''MATRIX = {True: {"high": STRATEGIES[0], "low": STRATEGIES[1]},
+          False: {"high": STRATEGIES[2], "low": STRATEGIES[2]}}
+
+
+def choose_strategy(num_images, domain_similarity, same_input_type):
+    if not same_input_type or domain_similarity not in ("high", "low"):
+        return STRATEGIES[3]
+    return MATRIX[num_images < 1000][domain_similarity]
+'''
+
 STRATEGY_ARGS_SWAPPED = STRATEGIES_LINE + '''def choose_strategy(domain_similarity, num_images, same_input_type):
+    if not same_input_type or domain_similarity == "none":
+        return "don't transfer"
+    if num_images >= 1_000:
+        return "full fine-tuning"
+    return "feature extraction" if domain_similarity == "high" else "earlier-layer features"
+'''
+
+# The rules as they were before CS231n's matrix: partial fine-tuning for small, different data (and
+# for large, similar data), don't transfer from 1,000,000 images on.
+STRATEGY_OLD_RULES = STRATEGIES_LINE + '''def choose_strategy(num_images, domain_similarity, same_input_type):
     if not same_input_type or domain_similarity == "none" or num_images >= 1_000_000:
         return "don't transfer"
     if num_images < 1_000:
@@ -146,20 +163,29 @@ STRATEGY_ARGS_SWAPPED = STRATEGIES_LINE + '''def choose_strategy(domain_similari
     return "partial fine-tuning" if domain_similarity == "high" else "full fine-tuning"
 '''
 
-STRATEGY_NO_RULE_3 = STRATEGIES_LINE + '''def choose_strategy(num_images, domain_similarity, same_input_type):
+# The matrix right except that a target set as large as the source gets "don't transfer".
+STRATEGY_SOURCE_SIZE_NO_TRANSFER = STRATEGIES_LINE + '''def choose_strategy(num_images, domain_similarity, same_input_type):
+    if not same_input_type or domain_similarity == "none" or num_images >= 1_000_000:
+        return "don't transfer"
+    if num_images >= 1_000:
+        return "full fine-tuning"
+    return "feature extraction" if domain_similarity == "high" else "earlier-layer features"
+'''
+
+# Small data always gets the base's last features, whatever the similarity (the lecture notes'
+# factory recipe taken as the rule).
+STRATEGY_LAST_LAYER_ONLY = STRATEGIES_LINE + '''def choose_strategy(num_images, domain_similarity, same_input_type):
     if not same_input_type or domain_similarity == "none":
         return "don't transfer"
-    if num_images < 1_000:
-        return "feature extraction" if domain_similarity == "high" else "partial fine-tuning"
-    return "partial fine-tuning" if domain_similarity == "high" else "full fine-tuning"
+    return "feature extraction" if num_images < 1_000 else "full fine-tuning"
 '''
 
 STRATEGY_CAPITALISED = STRATEGIES_LINE + '''def choose_strategy(num_images, domain_similarity, same_input_type):
-    if not same_input_type or domain_similarity == "none" or num_images >= 1_000_000:
+    if not same_input_type or domain_similarity == "none":
         return "Don't transfer"
-    if num_images < 1_000:
-        return "Feature extraction" if domain_similarity == "high" else "Partial fine-tuning"
-    return "Partial fine-tuning" if domain_similarity == "high" else "Full fine-tuning"
+    if num_images >= 1_000:
+        return "Full fine-tuning"
+    return "Feature extraction" if domain_similarity == "high" else "Earlier-layer features"
 '''
 
 COUNTS_HELPER = '''def count(params):
@@ -208,13 +234,17 @@ CASES += [
                 "ex2_counts": "%%capture\nnum_trainable = sum(p.numel() for p in net.parameters() if p.requires_grad)\n"
                 "num_frozen = sum(p.numel() for p in net.parameters() if not p.requires_grad)\n"
                 "print(num_trainable, num_frozen)"}, fails=()),
-    Case("concepts_rules_table", CONCEPTS, 10, "choose_strategy as a lookup table of rule 4 with a helper "
-         "for the data size, rules 1-3 first: the same answer in every situation, full marks",
+    Case("concepts_rules_table", CONCEPTS, 10, "choose_strategy as a lookup table of CS231n's matrix with a "
+         "helper for the data size, rules 1-2 first: the same answer in every situation, full marks",
          edits={"ex3_choose_strategy": STRATEGY_TABLE}, fails=()),
-    Case("concepts_rules_elif", CONCEPTS, 10, "choose_strategy as a flat if/elif chain that checks rule 3 "
-         "before rules 1 and 2 (all three give don't transfer, so the order among them changes no answer), "
-         "a debugging print inside, %load_ext autoreload on top: right",
+    Case("concepts_rules_elif", CONCEPTS, 10, "choose_strategy as a flat if/elif chain that checks rule 2 "
+         "before rule 1 (both give don't transfer, so their order changes no answer) and the large-data row "
+         "before the small one, a debugging print inside, %load_ext autoreload on top: right",
          edits={"ex3_choose_strategy": STRATEGY_ELIF}, fails=()),
+    Case("concepts_matrix_nested_dict", CONCEPTS, 10, "choose_strategy as the matrix in nested dicts keyed "
+         "by `num_images < 1000` and the similarity, the strings taken from STRATEGIES by index: the task "
+         "asks for the table's strings, any form counts: right",
+         edits={"ex3_choose_strategy": STRATEGY_NESTED}, fails=()),
     Case("concepts_extra_cells", CONCEPTS, 10, "the reference with cells of the student's own before "
          "exercise 1's and exercise 3's tests (printing the trainable names, trying a few calls, "
          "`!ls`): extra cells that change nothing cost nothing",
@@ -253,9 +283,22 @@ CASES += [
     Case("concepts_args_swapped", CONCEPTS, 4, "choose_strategy takes (domain_similarity, num_images, ...): "
          "the task fixes the argument order, every call compares a string with a number: both ex3 tests fail",
          edits={"ex3_choose_strategy": STRATEGY_ARGS_SWAPPED}, fails=(EX3_EXAMPLES, EX3_RULES)),
-    Case("concepts_no_rule_3", CONCEPTS, 7, "forgets rule 3 (as many images as the source: don't "
-         "transfer): the lecture's examples are right, the rules test at 1,000,000 fails",
-         edits={"ex3_choose_strategy": STRATEGY_NO_RULE_3}, fails=(EX3_RULES,), feedback=("rule 3",)),
+    Case("concepts_old_rules", CONCEPTS, 4, "the rules before CS231n's matrix: partial fine-tuning for the "
+         "factory's 300 images of a different domain, don't transfer from 1,000,000 images; the task's table "
+         "says earlier-layer features and full fine-tuning, and its strings exclude partial fine-tuning: "
+         "both ex3 tests fail (the factory case is among the examples)",
+         edits={"ex3_choose_strategy": STRATEGY_OLD_RULES}, fails=(EX3_EXAMPLES, EX3_RULES),
+         feedback=("between the matrix's corners",)),
+    Case("concepts_source_size_no_transfer", CONCEPTS, 7, "the matrix right, but 1,000,000 images or more "
+         "gets don't transfer; the task's rule 3c says full fine-tuning however large (pretrained "
+         "initialisation still helps): the examples pass, the rules test at 1,000,000 fails (3 points)",
+         edits={"ex3_choose_strategy": STRATEGY_SOURCE_SIZE_NO_TRANSFER}, fails=(EX3_RULES,),
+         feedback=("pretrained initialisation still helps",)),
+    Case("concepts_last_layer_only", CONCEPTS, 4, "small data always gets feature extraction from the last "
+         "layer, the similarity ignored; the task's rule 3b says earlier-layer features for small, different "
+         "data (the factory example): both ex3 tests fail",
+         edits={"ex3_choose_strategy": STRATEGY_LAST_LAYER_ONLY}, fails=(EX3_EXAMPLES, EX3_RULES),
+         feedback=("Freezing was right",)),
     Case("concepts_capitalised", CONCEPTS, 4, "returns 'Feature extraction' etc.: the task asks for one of "
          "the four strings in STRATEGIES, exactly: both ex3 tests fail",
          edits={"ex3_choose_strategy": STRATEGY_CAPITALISED}, fails=(EX3_EXAMPLES, EX3_RULES)),
