@@ -97,7 +97,7 @@ class SandboxedKernelManager(LimitedKernelManager):
         readable = _python_paths(env)
         cached = {}
         if self.kernel_cache:
-            cache = KernelCache(Path(self.kernel_cache))
+            cache = KernelCache(Path(self.kernel_cache).expanduser())
             cached = {inside: str(cache.home / inside) for inside in cache.ensure()}
         self._layout = SandboxLayout(
             sockets=str(self._sandbox_dir), home=str(Path.home()), hidden=self._hidden(notebook_dir, readable),
