@@ -8,7 +8,8 @@ import time
 
 import pytest
 
-from tlcourse.nbgrader_ext.kernel_cgroup import JOIN_LAUNCHER, KernelCgroup, cgroup_problem
+from tlcourse.nbgrader_ext.kernel_cgroup import (CPU_SHARES_PER_KERNEL, JOIN_LAUNCHER, KernelCgroup,
+                                                  cgroup_problem)
 
 needs_cgroups = pytest.mark.skipif(cgroup_problem() is not None, reason=f"{cgroup_problem()}")
 
@@ -52,3 +53,26 @@ def test_missing_controllers_are_reported_with_what_to_do(tmp_path):
         (tmp_path / controller).mkdir()
         (tmp_path / controller / "cgroup.procs").write_text("")
     assert cgroup_problem(tmp_path) is None
+
+
+def _controllers(root):
+    for controller in ("memory", "pids", "cpu"):
+        (root / controller / "tlcourse").mkdir(parents=True)
+
+
+def test_the_course_group_weighs_one_kernel_share_per_live_kernel(tmp_path):
+    """All sandboxes share the course's cpu group: without this weight, at a load of 20 they
+    shared one process group's CPU time and ran 10 times slower than kernels without the sandbox."""
+    _controllers(tmp_path)
+    course = tmp_path / "cpu" / "tlcourse"
+    for name, procs in (("running-1", "101\n102\n"), ("running-2", "201\n"), ("ended", "")):
+        (course / name).mkdir()
+        (course / name / "cgroup.procs").write_text(procs)
+    group = KernelCgroup("new", memory=0, max_processes=0, cpus=0, root=tmp_path)
+    group.create()
+    assert (course / "cpu.shares").read_text() == str(3 * CPU_SHARES_PER_KERNEL)  # two running + the new one
+    (group.paths["cpu"] / "cgroup.procs").write_text("301\n")
+    (course / "running-2" / "cgroup.procs").write_text("")
+    group.weigh_course_group()
+    assert (course / "cpu.shares").read_text() == str(2 * CPU_SHARES_PER_KERNEL)
+

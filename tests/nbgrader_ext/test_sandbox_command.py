@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tlcourse.nbgrader_ext.sandbox_command import WORK_DIR, SandboxLayout, bwrap_command
 
 
@@ -29,3 +31,24 @@ def test_the_root_is_never_hidden_and_the_command_ends_with_the_kernel(tmp_path)
     assert cmd[cmd.index("--chdir") + 1] == WORK_DIR and "--clearenv" in cmd
     unprivileged = bwrap_command(layout, ["python"], as_root=False)
     assert "--unshare-all" in unprivileged and not any(a.startswith("--reuid") for a in unprivileged)
+
+
+def test_cached_entries_are_bound_read_only_into_home_below_folders_the_kernel_may_write(tmp_path):
+    home = tmp_path / "home"
+    layout = SandboxLayout(sockets="/tmp/s", home=str(home), cached={
+        ".cache/tlcourse/smoke/hotdog": "/cache/home/.cache/tlcourse/smoke/hotdog",
+        ".cache/matplotlib/fontlist.json": "/cache/home/.cache/matplotlib/fontlist.json"})
+    args = layout.mounts()
+    assert _binds(args, "--ro-bind")[1:] == ["/cache/home/.cache/matplotlib/fontlist.json",
+                                             "/cache/home/.cache/tlcourse/smoke/hotdog"]
+    made = _binds(args, "--dir")
+    assert made == [str(home / p) for p in (".cache", ".cache/matplotlib", ".cache/tlcourse",
+                                            ".cache/tlcourse/smoke")]
+    assert all(args[args.index(d) - 2: args.index(d) - 1] == ["1777"] for d in made)
+    assert args.index(str(home)) < args.index(made[0]), "made inside HOME's tmpfs"
+
+
+def test_a_cached_entry_outside_home_is_refused():
+    layout = SandboxLayout(sockets="/tmp/s", home="/root", cached={"../etc/passwd": "/var/tmp/x"})
+    with pytest.raises(ValueError, match="under HOME"):
+        layout.mounts()

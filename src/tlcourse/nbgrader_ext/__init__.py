@@ -7,6 +7,7 @@
 - ``kernel_limits``: grading kernels under memory, CPU-time and file-size limits, without secrets.
 - ``sandbox_command``: the bubblewrap command line of one kernel's sandbox.
 - ``kernel_cgroup``: a cgroup per kernel: memory, processes and CPU of its whole tree, killed after.
+- ``kernel_cache``: the grader's read-only cache for sandboxed kernels (stand-in data, font list).
 - ``sandbox_support``: whether the sandbox is on (``TLCOURSE_NO_SANDBOX``) and can run here.
 - ``sandboxed_kernel``: grading kernels in that sandbox, from a fixed command (autograde, validate).
 - ``grading_execute``: execution with those kernels, capped output, dead kernels reported.

@@ -46,6 +46,8 @@ class SandboxLayout:
     ``readable``: folders under a hidden one shown again read-only (the interpreter, the
     installed packages, the course package); ``sockets``: the one folder shared with the grader
     (it holds the connection file and ipc sockets), at the same path; ``home``: the kernel's HOME (a tmpfs).
+    ``cached``: files or folders of the grader's kernel cache bound read-only into HOME (path under
+    HOME -> the grader's copy); the folders above them are made writable, like the rest of HOME.
     Sizes in bytes cap each tmpfs (HOME, /tmp, /dev/shm, the working folder).
     """
 
@@ -54,6 +56,7 @@ class SandboxLayout:
     hidden: list[str] = field(default_factory=list)
     readable: list[str] = field(default_factory=list)
     env: dict[str, str] = field(default_factory=dict)
+    cached: dict[str, str] = field(default_factory=dict)
     home_size: int = 2**30
     tmp_size: int = 2**30
     shm_size: int = 2**28
@@ -73,8 +76,22 @@ class SandboxLayout:
             if (Path(folder).exists() and not shows_hidden
                     and any(_under(Path(folder), Path(h)) for h in [*hidden, "/tmp"])):
                 args += ["--ro-bind", folder, folder]
+        args += self._cache_mounts()
         args += ["--bind", self.sockets, self.sockets,
                  "--perms", "1777", "--size", str(self.work_size), "--tmpfs", WORK_DIR]
+        return args
+
+    def _cache_mounts(self) -> list[str]:
+        home, args, made = Path(self.home), [], set()
+        for inside, source in sorted(self.cached.items()):
+            target = Path(os.path.normpath(home / inside))
+            if not _under(target, home) or target == home:
+                raise ValueError(f"a cached entry must lie under HOME ({home}), not at {target}")
+            for folder in reversed(target.parents):
+                if _under(folder, home) and folder != home and folder not in made:
+                    made.add(folder)
+                    args += ["--perms", "1777", "--dir", str(folder)]
+            args += ["--ro-bind", source, str(target)]
         return args
 
     def environment(self) -> list[str]:

@@ -13,6 +13,7 @@ from pathlib import Path
 from jupyter_client.kernelspec import KernelSpec
 from traitlets import Bool, Float, Integer, List, Unicode, default
 
+from tlcourse.nbgrader_ext.kernel_cache import KernelCache, default_root
 from tlcourse.nbgrader_ext.kernel_cgroup import JOIN_LAUNCHER, KernelCgroup
 from tlcourse.nbgrader_ext.kernel_limits import LimitedKernelManager, limited_command, parse_size
 from tlcourse.nbgrader_ext.sandbox_command import (SANDBOX_GID, SANDBOX_UID, SandboxLayout,
@@ -33,7 +34,8 @@ class SandboxedKernelManager(LimitedKernelManager):
     Each kernel: no network (only its own loopback), its own pid namespace (everything it starts
     dies with it), user ``nobody``, a read-only view of the machine with the course folder and the
     grader's HOME replaced by empty ones (the interpreter and packages shown again read-only),
-    private HOME, /tmp, /dev/shm and working folder (tmpfs with size caps), only the variables in
+    private HOME, /tmp, /dev/shm and working folder (tmpfs with size caps) with the grader's
+    ``kernel_cache`` bound read-only into HOME (``KernelCache``), only the variables in
     ``pass_env``, its own cgroup capping memory, processes and CPU of the whole sandbox (killed
     and removed at shutdown), and the rlimits of ``LimitedKernelManager`` inside. The kernel is
     always ``this interpreter -m ipykernel_launcher``, whatever kernelspec is installed.
@@ -54,6 +56,14 @@ class SandboxedKernelManager(LimitedKernelManager):
     pass_env = List(Unicode(), PASSED_ENVIRONMENT,
                     help="environment variables passed into the sandbox").tag(config=True)
     hide = List(Unicode(), help="more folders the kernel must not see").tag(config=True)
+    kernel_cache = Unicode(help="the grader's read-only cache for the kernels (stand-in data, "
+                           "matplotlib's font list; built and verified before every kernel start); "
+                           "empty = none (default: $TLCOURSE_KERNEL_CACHE or "
+                           "~/.cache/tlcourse-kernel-cache)").tag(config=True)
+
+    @default("kernel_cache")
+    def _kernel_cache_default(self) -> str:
+        return str(default_root())
 
     @default("sandbox")
     def _sandbox_from_environment(self) -> bool:
@@ -85,9 +95,13 @@ class SandboxedKernelManager(LimitedKernelManager):
                                        display_name="Python 3 (grading sandbox)",
                                        interrupt_mode="message")
         readable = _python_paths(env)
+        cached = {}
+        if self.kernel_cache:
+            cache = KernelCache(Path(self.kernel_cache).expanduser())
+            cached = {inside: str(cache.home / inside) for inside in cache.ensure()}
         self._layout = SandboxLayout(
             sockets=str(self._sandbox_dir), home=str(Path.home()), hidden=self._hidden(notebook_dir, readable),
-            readable=readable, env={k: env[k] for k in self.pass_env if k in env},
+            readable=readable, env={k: env[k] for k in self.pass_env if k in env}, cached=cached,
             home_size=parse_size(self.home_size), tmp_size=parse_size(self.tmp_size),
             shm_size=parse_size(self.shm_size), work_size=parse_size(self.work_size))
         self._cgroup = KernelCgroup(self._sandbox_dir.name, parse_size(self.memory),
