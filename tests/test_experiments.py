@@ -8,7 +8,7 @@ import torch
 
 from tests.networks import lite0, resnet
 from tlcourse import experiments as ex
-from tlcourse.strategies import STRATEGIES, Budget, count_params
+from tlcourse.strategies import ALL_STRATEGIES, Budget, count_params, layer_lrs
 from tlcourse.tensor_data import TensorData
 
 
@@ -85,10 +85,70 @@ def test_the_command_writes_json_and_markdown(tmp_path, monkeypatch):
                     "--fractions", "0.5", "1.0", "--epochs", "1", "--image-size", "32", "--threads", "1"]) == 0
     results = json.loads(out.read_text())
     assert results["seeds"] == [0, 1] and results["backbone"] == "efficientnet_lite0"
-    assert list(results["strategies"]) == list(STRATEGIES)
+    assert list(results["strategies"]) == list(ALL_STRATEGIES)  # the four and head first, then layer-wise lrs
     for row in results["strategies"].values():
         assert len(row["accuracy"]["values"]) == 2
         assert len(row["curves"]["test_acc"]) == 2 and len(row["curves"]["test_acc"][0]) == 1
     assert results["sweep"]["fractions"] == [0.5, 1.0]
     assert results["sweep"]["train_images"] == [28, 56]
     assert out.with_suffix(".md").read_text().count("\n| ") >= 4 + 2
+
+
+# --- the fifth strategy: head first, then unfreeze ----------------------------------------------
+
+def test_head_then_unfreeze_freezes_then_unfreezes_at_the_right_epoch(monkeypatch):
+    """The base does not move during the head epochs and moves after them; the epochs add up to
+    the budget; the optimizer after unfreezing has the layer-wise rates."""
+    data = tiny_data()
+    budget = Budget(num_epochs=3, batch_size=4, head_epochs=2)
+    seen = []
+    real_train = ex.engine.train
+
+    def spy(module, train_iter, test_iter, loss, optimizer, num_epochs, **kw):
+        net = module if hasattr(module, "fc") else None
+        seen.append({"epochs": num_epochs, "lrs": [g["lr"] for g in optimizer.param_groups],
+                     "whole_net": net is not None,
+                     "trainable": None if net is None else sum(p.requires_grad for p in net.parameters()),
+                     "stem_before": None if net is None else net.conv1.weight.detach().clone()})
+        out = real_train(module, train_iter, test_iter, loss, optimizer, num_epochs, **kw)
+        if net is not None:
+            seen[-1]["stem_after"] = net.conv1.weight.detach().clone()
+        return out
+
+    monkeypatch.setattr(ex.engine, "train", spy)
+    start = resnet().conv1.weight.detach().clone()
+    run = ex.run_strategy("head_then_unfreeze", "resnet18", data, budget, seed=0, verbose=False, load=resnet)
+    assert len(run.history.test_acc) == 3 and len(run.history.seconds) == 3
+    head_phase, unfrozen = seen
+    assert head_phase["epochs"] == 2 and not head_phase["whole_net"]  # the head on cached features
+    assert head_phase["lrs"] == [budget.head_lr]
+    assert unfrozen["epochs"] == 1 and unfrozen["whole_net"]
+    assert torch.equal(unfrozen["stem_before"], start)  # nothing of the base moved in the head epochs
+    assert not torch.equal(unfrozen["stem_after"], start)  # and it learns once unfrozen
+    assert unfrozen["trainable"] == len(list(run.net.parameters()))
+    assert unfrozen["lrs"] == pytest.approx([lr for _, lr in layer_lrs(run.net, budget)])
+
+
+def test_head_then_unfreeze_caching_the_head_phase_gives_the_same_training():
+    data = tiny_data()
+    budget = Budget(num_epochs=3, batch_size=4, head_epochs=1)
+    cached = ex.run_strategy("head_then_unfreeze", "resnet18", data, budget, seed=1, cache=True, verbose=False, load=resnet)
+    direct = ex.run_strategy("head_then_unfreeze", "resnet18", data, budget, seed=1, cache=False, verbose=False, load=resnet)
+    assert cached.history.train_loss == pytest.approx(direct.history.train_loss, rel=1e-4, abs=1e-5)
+    for (name, a), (_, b) in zip(cached.net.named_parameters(), direct.net.named_parameters()):
+        assert torch.allclose(a, b, atol=1e-5), name
+
+
+def test_merge_adds_rows_and_refuses_other_conditions():
+    old = {"format": 1, "backbone": "b", "weights": "w", "data": "d", "seeds": [0, 1, 2],
+           "budget": {"num_epochs": 6}, "strategies": {"scratch": {"accuracy": 0.4}}, "sweep": {"x": 1}}
+    new = dict(old, budget={"num_epochs": 6, "head_epochs": 2}, strategies={"head_then_unfreeze": {"accuracy": 0.7}},
+               machine={"wall_seconds": 1})
+    out = ex.merged(old, new, "python -m tlcourse.experiments --merge")
+    assert list(out["strategies"]) == ["scratch", "head_then_unfreeze"]
+    assert out["strategies"]["scratch"] == {"accuracy": 0.4} and out["sweep"] == {"x": 1}
+    assert out["merged"][0]["strategies"] == ["head_then_unfreeze"]
+    with pytest.raises(ValueError, match="seeds"):
+        ex.merged(old, dict(new, seeds=[0]), "c")
+    with pytest.raises(ValueError, match="budget differs"):
+        ex.merged(old, dict(new, budget={"num_epochs": 5}), "c")

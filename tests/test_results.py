@@ -10,7 +10,7 @@ from tests.networks import resnet
 from tlcourse import results as rs
 from tlcourse.checks.transfer import check_results_structure
 from tlcourse.history import History, Run
-from tlcourse.strategies import STRATEGIES, set_up
+from tlcourse.strategies import ALL_STRATEGIES, STRATEGIES, set_up
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "data" / "results" / "scratch_vs_pretrained.json"
@@ -42,7 +42,8 @@ def test_committed_results_are_consistent_and_the_markdown_is_generated_from_the
     flat = {s: {"accuracy": r["accuracy"]["mean"], "seconds": r["seconds"]["mean"],
                 "trainable_params": r["trainable_params"], "total_params": r["total_params"]}
             for s, r in rows.items()}
-    check_results_structure(flat)
+    assert list(rows) == list(ALL_STRATEGIES)  # the four and, since issue 15, head first then layer-wise lrs
+    check_results_structure(flat, ALL_STRATEGIES)
     for r in rows.values():
         values = r["accuracy"]["values"]
         assert len(values) == 3

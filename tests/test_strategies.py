@@ -117,3 +117,51 @@ def test_nothing_frozen_means_no_cache():
     fe = st.set_up("feature_extraction", resnet(), 3, seed=0)
     parts = st.layers(fe)
     assert parts[st.frozen_prefix_length(parts)] is fe.fc
+
+
+# --- the fifth strategy: head first, then layer-wise learning rates ---------------------------
+
+@pytest.mark.parametrize("make", [resnet, lite0])
+def test_head_then_unfreeze_starts_with_the_head_alone(make):
+    net = st.set_up(st.HEAD_THEN_UNFREEZE, make(), 7, seed=0)
+    head = st.head_attr(net)
+    assert {n.split(".")[0] for n, p in net.named_parameters() if p.requires_grad} == {head}
+    groups = st.optimizer_for(st.HEAD_THEN_UNFREEZE, net, st.Budget()).param_groups
+    assert [g["lr"] for g in groups] == [st.Budget().head_lr]
+    st.unfreeze(net)
+    assert all(p.requires_grad for p in net.parameters())
+
+
+def test_layer_lrs_fall_geometrically_from_base_lr_to_base_lr_over_the_ratio():
+    budget = st.Budget(head_lr=1e-3, base_lr=1e-4, layer_lr_ratio=16.0)
+    lrs = st.layer_lrs(resnet(), budget)
+    assert [n for n, _ in lrs] == ["head", "layer4", "layer3", "layer2", "layer1", "stem"]
+    assert [lr for _, lr in lrs] == pytest.approx([1e-3, 1e-4, 5e-5, 2.5e-5, 1.25e-5, 6.25e-6])
+    lite = dict(st.layer_lrs(lite0(), budget))
+    assert lite["conv_head"] == pytest.approx(1e-4) and lite["stem"] == pytest.approx(1e-4 / 16)
+    assert len(lite) == 1 + 9
+
+
+def test_layerwise_optimizer_gives_each_block_its_own_rate():
+    budget = st.Budget(head_lr=1e-3, base_lr=1e-4, layer_lr_ratio=10.0)
+    net = st.unfreeze(st.set_up(st.HEAD_THEN_UNFREEZE, resnet(), 7, seed=0))
+    groups = st.layerwise_optimizer(net, budget).param_groups
+    assert [g["name"] for g in groups] == ["head", "layer4", "layer3", "layer2", "layer1", "stem"]
+    by_name = {g["name"]: g for g in groups}
+    for name, lr in st.layer_lrs(net, budget):
+        assert by_name[name]["lr"] == pytest.approx(lr)
+    assert {id(p) for p in by_name["layer4"]["params"]} == {id(p) for p in net.layer4.parameters()}
+    assert {id(p) for p in by_name["stem"]["params"]} == {id(p) for m in (net.conv1, net.bn1) for p in m.parameters()}
+    assert sorted(id(p) for g in groups for p in g["params"]) == sorted(id(p) for p in net.parameters())
+    assert all(g["weight_decay"] == budget.weight_decay for g in groups)
+
+
+@pytest.mark.parametrize("epochs, head_epochs, expected", [(6, 2, 2), (3, 2, 2), (2, 2, 1), (1, 2, 0), (6, 0, 0)])
+def test_head_only_epochs_leave_at_least_one_epoch_unfrozen(epochs, head_epochs, expected):
+    assert st.Budget(num_epochs=epochs, head_epochs=head_epochs).head_only_epochs() == expected
+
+
+def test_the_fifth_strategy_is_in_the_comparison_but_not_among_the_four():
+    assert st.ALL_STRATEGIES == st.STRATEGIES + (st.HEAD_THEN_UNFREEZE,)
+    assert len(st.STRATEGIES) == 4 and st.is_pretrained(st.HEAD_THEN_UNFREEZE)
+    assert st.HEAD_THEN_UNFREEZE in st.LABELS

@@ -10,7 +10,9 @@ frozen part in every step, just faster.
     python -m tlcourse.experiments --out data/results/scratch_vs_pretrained.json
 
 runs every strategy for three seeds plus a data-size sweep and writes the JSON results and a
-Markdown table next to them.
+Markdown table next to them. ``--strategies NAME... --merge`` runs only those strategies (same
+seeds, data and budget) and puts their rows into the results already in ``--out``, leaving the
+other rows and the sweep as they are.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -31,8 +33,9 @@ from tlcourse.history import History, Run
 from tlcourse.features import extract
 from tlcourse.results import (RESULTS_FORMAT, aggregate, aggregate_sweep, machine, results_document,
                               results_markdown, write_results)
-from tlcourse.strategies import (LABELS, STRATEGIES, Budget, frozen_prefix_length, is_pretrained, layers,
-                                 optimizer_for, set_up)
+from tlcourse.strategies import (ALL_STRATEGIES, HEAD_THEN_UNFREEZE, LABELS, STRATEGIES, Budget,
+                                 check_strategy, frozen_prefix_length, is_pretrained, layers,
+                                 layerwise_optimizer, optimizer_for, set_up, unfreeze)
 from tlcourse.tensor_data import TensorData, load_foodvision7, loaders
 
 
@@ -72,17 +75,45 @@ def train_on_cache(strategy: str, net: nn.Module, data: TensorData, budget: Budg
 
 def _train(strategy: str, module: nn.Module, net: nn.Module, X_train: torch.Tensor, X_test: torch.Tensor,
            data: TensorData, budget: Budget, seed: int, verbose: bool,
-           keep_statistics: bool | None = None) -> History:
+           keep_statistics: bool | None = None, optimizer: torch.optim.Optimizer | None = None) -> History:
     """Train ``module`` (``net`` itself, or its trainable rest after the cached part) on inputs
-    ``X_train``/``X_test`` with ``data``'s labels, ``strategy``'s optimizer and batch-norm rule
-    (``keep_statistics`` overrides the rule: True holds every batch-norm layer's statistics,
-    False lets the trainable ones update them)."""
+    ``X_train``/``X_test`` with ``data``'s labels, ``strategy``'s optimizer (or ``optimizer``) and
+    batch-norm rule (``keep_statistics`` overrides the rule: True holds every batch-norm layer's
+    statistics, False lets the trainable ones update them)."""
     train_iter, test_iter = loaders(X_train, data.y_train, X_test, data.y_test, budget.batch_size, seed)
     torch.manual_seed(seed)  # dropout and any other randomness in training
     return engine.train(module, train_iter, test_iter, nn.CrossEntropyLoss(),
-                        optimizer_for(strategy, net, budget), budget.num_epochs, verbose=verbose,
+                        optimizer or optimizer_for(strategy, net, budget), budget.num_epochs, verbose=verbose,
                         keep_statistics=is_pretrained(strategy) if keep_statistics is None else keep_statistics,
                         curves=False)  # the strategies are compared in one figure afterwards
+
+
+def joined(first: History, second: History) -> History:
+    """One history of two phases run one after the other (epochs of ``first``, then ``second``)."""
+    return History(**{k: list(v) + list(getattr(second, k)) for k, v in first.as_dict().items()})
+
+
+def head_then_unfreeze(name: str, net: nn.Module, data: TensorData, budget: Budget, seed: int,
+                       cache: bool = True, verbose: bool = True,
+                       keep_statistics: bool | None = None) -> History:
+    """The fifth strategy on ``net`` (set up with only its head trainable): the head alone for
+    ``budget.head_only_epochs()`` epochs (on cached features with ``cache``), then every layer
+    with ``layerwise_optimizer`` for the rest of ``budget.num_epochs``: same epochs in total."""
+    head_epochs = budget.head_only_epochs()
+    first = History()
+    if head_epochs:
+        head_budget = replace(budget, num_epochs=head_epochs)
+        if cache:
+            first = train_on_cache(HEAD_THEN_UNFREEZE, net, data, head_budget, seed, verbose, keep_statistics)
+        else:
+            first = _train(HEAD_THEN_UNFREEZE, net, net, data.X_train, data.X_test, data, head_budget, seed,
+                           verbose, keep_statistics)
+    unfreeze(net)
+    if verbose:
+        print(f"unfrozen after {head_epochs} epoch(s) of the head: layer-wise learning rates")
+    rest = replace(budget, num_epochs=budget.num_epochs - head_epochs)
+    second = _train(HEAD_THEN_UNFREEZE, net, net, data.X_train, data.X_test, data, rest, seed, verbose, keep_statistics, optimizer=layerwise_optimizer(net, budget))
+    return joined(first, second)
 
 
 def run_strategy(strategy: str, name: str, data: TensorData, budget: Budget = Budget(),
@@ -94,6 +125,8 @@ def run_strategy(strategy: str, name: str, data: TensorData, budget: Budget = Bu
     if verbose:
         print(f"--- {LABELS[strategy]} ({name}, seed {seed}) ---")
     net = prepare(strategy, name, len(data.classes), seed, load)
+    if strategy == HEAD_THEN_UNFREEZE:
+        return Run(net, head_then_unfreeze(name, net, data, budget, seed, cache, verbose, keep_statistics))
     if cache and frozen_prefix_length(layers(net)) > 0:
         return Run(net, train_on_cache(strategy, net, data, budget, seed, verbose, keep_statistics))
     return Run(net, _train(strategy, net, net, data.X_train, data.X_test, data, budget, seed, verbose,
@@ -149,18 +182,25 @@ def fresh_copies(pretrained_net: nn.Module) -> Callable[[str], nn.Module]:
 
 def run_all(name: str, data: TensorData, budget: Budget, seeds: Sequence[int],
             fractions: Sequence[float], sweep_strategies: Sequence[str] = ("feature_extraction", "scratch"),
-            load: Callable[[str], nn.Module] | None = None, log: Callable[[str], None] = print) -> dict:
-    """Every strategy for every seed, then the sweep (reusing the 100 % runs)."""
+            load: Callable[[str], nn.Module] | None = None, log: Callable[[str], None] = print,
+            strategies: Sequence[str] = ALL_STRATEGIES) -> dict:
+    """Every strategy for every seed, then the sweep (reusing the 100 % runs). With no
+    ``fractions`` there is no sweep."""
     runs_per_seed: dict[int, dict[str, Run]] = {}
     sweep_per_seed: dict[int, dict[str, list[float]]] = {}
     for seed in seeds:
-        runs_per_seed[seed] = compare(name, data, budget, seed, load=load)
-        known = {(s, 1.0): runs_per_seed[seed][s].history.test_acc[-1] for s in sweep_strategies}
-        sweep_per_seed[seed] = sweep(name, data, fractions, budget, seed, sweep_strategies,
-                                     known=known, load=load)
+        runs_per_seed[seed] = compare(name, data, budget, seed, strategies, load=load)
         for s, run in runs_per_seed[seed].items():
             log(f"seed {seed}: {s:20s} accuracy {run.history.test_acc[-1]:.3f} "
                 f"({sum(run.history.seconds):.0f} s)")
+        if not fractions:
+            continue
+        known = {(s, 1.0): runs_per_seed[seed][s].history.test_acc[-1]
+                 for s in sweep_strategies if s in runs_per_seed[seed]}
+        sweep_per_seed[seed] = sweep(name, data, fractions, budget, seed, sweep_strategies,
+                                     known=known, load=load)
+    if not fractions:
+        return {"strategies": aggregate(runs_per_seed)}
     sweep_results = aggregate_sweep(sweep_per_seed, fractions)
     sweep_results["train_images"] = [len(data.subset(f, seeds[0]).y_train) if f < 1 else len(data.y_train)
                                      for f in fractions]
@@ -183,6 +223,26 @@ def command_parser(description: str) -> argparse.ArgumentParser:
     return parser
 
 
+def merged(old: dict, new: dict, command: str) -> dict:
+    """``old`` results with ``new``'s strategy rows put in (added or replaced); the other rows and
+    the sweep stay. Refused (ValueError saying what differs) unless backbone, weights, data,
+    seeds and every budget figure ``old`` has are the same; ``command`` is recorded."""
+    for key in ("format", "backbone", "weights", "data", "seeds"):
+        if old.get(key) != new.get(key):
+            raise ValueError(f"cannot merge: {key} is {new.get(key)!r} now but {old.get(key)!r} in the "
+                             "committed results; rerun every strategy instead (leave out --merge).")
+    differ = {k: (v, new["budget"].get(k)) for k, v in old["budget"].items() if new["budget"].get(k) != v}
+    if differ:
+        raise ValueError(f"cannot merge: the budget differs ({differ}, committed vs now); rerun every strategy "
+                         "instead (leave out --merge).")
+    out = dict(old)
+    out["budget"] = new["budget"]
+    out["strategies"] = {**old["strategies"], **new["strategies"]}
+    out["merged"] = list(old.get("merged", [])) + [
+        {"strategies": list(new["strategies"]), "command": command, "machine": new["machine"]}]
+    return out
+
+
 def setup(args: argparse.Namespace) -> tuple[backbones.Backbone, Budget, TensorData]:
     """Threads, the first available backbone, the budget and FoodVision-7 in memory, from ``args``."""
     if args.threads:
@@ -194,15 +254,28 @@ def setup(args: argparse.Namespace) -> tuple[backbones.Backbone, Budget, TensorD
 
 def main(argv: list[str] | None = None) -> int:
     """The command: every strategy for every seed and the sweep, written as JSON and Markdown."""
-    args = command_parser(__doc__).parse_args(argv)
+    parser = command_parser(__doc__)
+    parser.add_argument("--strategies", nargs="+", default=list(ALL_STRATEGIES), choices=ALL_STRATEGIES,
+                        help="strategies to run (default: all)")
+    parser.add_argument("--merge", action="store_true",
+                        help="run only --strategies (no sweep) and put their rows into the results in --out")
+    args = parser.parse_args(argv)
+    if args.merge and not args.out.is_file():
+        parser.error(f"--merge puts new rows into {args.out}, which does not exist: run without --merge first.")
     start = time.perf_counter()
     backbone, budget, data = setup(args)
     print(f"Data: {data.description}")
     load = fresh_copies(backbone.net)
     results = {"format": RESULTS_FORMAT, "backbone": backbone.name, "weights": backbone.source,
                "data": data.description, "seeds": list(args.seeds), "budget": asdict(budget)}
-    results.update(run_all(backbone.name, data, budget, args.seeds, args.fractions, load=load))
+    results.update(run_all(backbone.name, data, budget, args.seeds, [] if args.merge else args.fractions,
+                           load=load, strategies=args.strategies))
     results["machine"] = machine(start)
+    if args.merge:
+        import json
+
+        command = "python -m tlcourse.experiments " + " ".join(sys.argv[1:] if argv is None else argv)
+        results = merged(json.loads(args.out.read_text(encoding="utf-8")), results, command)
     write_results(args.out, results, results_document)
     print(results_markdown(results))
     print(f"Wrote {args.out} and {args.out.with_suffix('.md')} ({results['machine']['wall_seconds']} s)")

@@ -115,7 +115,12 @@ def results_document(results: dict) -> str:
         f"Backbone: {results['backbone']} ({results['weights']}). Data: {results['data']}. "
         f"Budget for every strategy: {b['num_epochs']} epochs, batch size {b['batch_size']}, Adam "
         f"(new head lr {b['head_lr']:g}, fine-tuned pretrained layers lr {b['base_lr']:g}, scratch lr "
-        f"{b['scratch_lr']:g}), weight decay {b['weight_decay']:g}. Seeds: "
+        f"{b['scratch_lr']:g}), weight decay {b['weight_decay']:g}. "
+        + (f"Head first, then layer-wise lrs: the head alone for {b['head_epochs']} of the "
+           f"{b['num_epochs']} epochs, then every layer, the head at {b['head_lr']:g} and the base's blocks "
+           f"from {b['base_lr']:g} (next to the head) down to {b['base_lr'] / b['layer_lr_ratio']:g} (the stem). "
+           if "head_epochs" in b and "head_then_unfreeze" in results["strategies"] else "")
+        + "Seeds: "
         f"{', '.join(map(str, results['seeds']))}; std is the sample standard deviation over seeds. "
         f"Accuracy is the test accuracy after the last epoch. Times: {machine['device']}, "
         f"{machine['threads']} thread(s), torch {machine['torch']}; training times are "
@@ -125,6 +130,9 @@ def results_document(results: dict) -> str:
         "runs once per image and its outputs are cached; that time is included.\n\n"
         "Reproduce (measured with one thread): `python -m tlcourse.experiments --out "
         "data/results/scratch_vs_pretrained.json --threads 1`\n\n"
+        + "".join(f"Added later: {', '.join(LABELS.get(x, x) for x in m['strategies'])}, by `{m['command']}` "
+                  f"({m['machine']['wall_seconds']} s). {m.get('note', '')}".rstrip() + "\n\n"
+                  for m in results.get("merged", []))
         + results_markdown(results)
     )
 

@@ -1,10 +1,13 @@
-"""The four transfer strategies as rules on a network: which parameters train, which batch-norm
+"""The transfer strategies as rules on a network: which parameters train, which batch-norm
 layers keep their statistics, which learning rate each part gets, and how it is counted.
 
 - ``feature_extraction``: pretrained base frozen, only a new head learns;
 - ``partial_finetune``: pretrained; the head and the last block(s) of the base learn;
 - ``full_finetune``: pretrained; everything learns (the base with a smaller learning rate);
-- ``scratch``: random initialisation; everything learns.
+- ``scratch``: random initialisation; everything learns;
+- ``head_then_unfreeze`` (a fifth, in the same budget): pretrained; the head alone learns for
+  ``Budget.head_epochs`` epochs, then everything learns with layer-wise (discriminative) learning
+  rates, smaller the further a block is from the head (``layer_lrs``).
 
 Batch-norm layers of a pretrained network keep their ImageNet statistics while training (eval
 mode; their weights still learn when unfrozen), so a frozen part really is the pretrained
@@ -19,12 +22,18 @@ from dataclasses import dataclass
 import torch
 from torch import nn
 
+#: The four basic strategies (the graded exercises and the notebook's own run use these).
 STRATEGIES = ("feature_extraction", "partial_finetune", "full_finetune", "scratch")
+#: The fifth: head first, then unfreeze everything with layer-wise learning rates.
+HEAD_THEN_UNFREEZE = "head_then_unfreeze"
+#: Every strategy of the budgeted comparison (``python -m tlcourse.experiments``).
+ALL_STRATEGIES = STRATEGIES + (HEAD_THEN_UNFREEZE,)
 LABELS = {
     "feature_extraction": "feature extraction",
     "partial_finetune": "partial fine-tuning",
     "full_finetune": "full fine-tuning",
     "scratch": "scratch (random init)",
+    HEAD_THEN_UNFREEZE: "head first, then layer-wise lrs",
 }
 #: How many blocks (counted from the head) partial fine-tuning unfreezes, per architecture.
 PARTIAL_BLOCKS = {"resnet": 1, "efficientnet": 2}
@@ -41,12 +50,19 @@ class Budget:
     base_lr: float = 1e-4       # pretrained layers that are fine-tuned
     scratch_lr: float = 1e-3    # every layer of a randomly initialised network
     weight_decay: float = 1e-4
+    head_epochs: int = 2        # head_then_unfreeze: epochs of the head alone (of num_epochs)
+    layer_lr_ratio: float = 10.0  # head_then_unfreeze: lr of the block next to the head / lr of the stem
+
+    def head_only_epochs(self) -> int:
+        """How many of ``num_epochs`` ``head_then_unfreeze`` trains the head alone: ``head_epochs``,
+        but at least one epoch is left for the unfrozen network."""
+        return max(0, min(self.head_epochs, self.num_epochs - 1))
 
 
 def check_strategy(strategy: str) -> None:
     """Raise ValueError for an unknown strategy name."""
-    if strategy not in STRATEGIES:
-        raise ValueError(f"Unknown strategy {strategy!r}; use one of {', '.join(STRATEGIES)}.")
+    if strategy not in ALL_STRATEGIES:
+        raise ValueError(f"Unknown strategy {strategy!r}; use one of {', '.join(ALL_STRATEGIES)}.")
 
 
 def is_pretrained(strategy: str) -> bool:
@@ -115,7 +131,7 @@ def set_trainable(net: nn.Module, num_blocks: int) -> nn.Module:
 def blocks_for(strategy: str, net: nn.Module) -> int:
     """How many blocks ``strategy`` unfreezes on ``net``."""
     check_strategy(strategy)
-    if strategy == "feature_extraction":
+    if strategy in ("feature_extraction", HEAD_THEN_UNFREEZE):  # the latter unfreezes later: unfreeze()
         return 0
     if strategy == "partial_finetune":
         return PARTIAL_BLOCKS[family(net)]
@@ -175,6 +191,35 @@ def optimizer_for(strategy: str, net: nn.Module, budget: Budget) -> torch.optim.
         groups = [{"params": head, "lr": budget.head_lr}]
         if base:
             groups.append({"params": base, "lr": budget.base_lr})
+    return torch.optim.Adam(groups, weight_decay=budget.weight_decay)
+
+
+def unfreeze(net: nn.Module) -> nn.Module:
+    """Every block of ``net`` and its head trainable (``head_then_unfreeze`` after its head epochs)."""
+    return set_trainable(net, len(blocks(net)))
+
+
+def layer_lrs(net: nn.Module, budget: Budget) -> list[tuple[str, float]]:
+    """Layer-wise (discriminative) learning rates: the head at ``head_lr``; the base's blocks,
+    from the head backwards, from ``base_lr`` (the block next to the head) down to
+    ``base_lr / layer_lr_ratio`` (the stem), spaced geometrically (each block a constant factor
+    below the one after it): early layers hold general features that should move least."""
+    names = [name for name, _ in blocks(net)]
+    steps = max(len(names) - 1, 1)
+    return [("head", budget.head_lr)] + [
+        (name, budget.base_lr * budget.layer_lr_ratio ** (-i / steps)) for i, name in enumerate(names)]
+
+
+def layerwise_optimizer(net: nn.Module, budget: Budget) -> torch.optim.Optimizer:
+    """Adam with one parameter group per block and the head, at the rates of ``layer_lrs``
+    (only trainable parameters are handed over; a group with none is left out)."""
+    modules = dict(blocks(net))
+    modules["head"] = [getattr(net, head_attr(net))]
+    groups = []
+    for name, lr in layer_lrs(net, budget):
+        params = [p for m in modules[name] for p in m.parameters() if p.requires_grad]
+        if params:
+            groups.append({"params": params, "lr": lr, "name": name})
     return torch.optim.Adam(groups, weight_decay=budget.weight_decay)
 
 

@@ -65,8 +65,9 @@ DEMO_EXPECTED = {
     ("reference", FOOD): (10, 10), ("blank", FOOD): (0, 10), ("partial", FOOD): (5, 10),
     ("reference", "03_hotdog_finetune"): (10, 10), ("blank", "03_hotdog_finetune"): (0, 10),
     ("partial", "03_hotdog_finetune"): (3, 10),
-    ("reference", "04_scratch_vs_pretrained"): (10, 10), ("blank", "04_scratch_vs_pretrained"): (0, 10),
-    ("partial", "04_scratch_vs_pretrained"): (4, 10),   # ex2 right (3) + a thin reflection (1)
+    # 04: ex4 pick_learning_rate (2 points, issue 15) added: 12 in all; partial solves ex4 as the reference
+    ("reference", "04_scratch_vs_pretrained"): (12, 12), ("blank", "04_scratch_vs_pretrained"): (0, 12),
+    ("partial", "04_scratch_vs_pretrained"): (6, 12),   # ex2 right (3) + ex4 right (2) + a thin reflection (1)
 }
 
 # Equivalent FoodVision answers: full marks.

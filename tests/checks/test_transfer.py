@@ -421,3 +421,113 @@ def test_a_right_summary_passes_next_to_a_global_runs():
     answer = notebook_function(GLOBAL_RUNS_SUMMARY.replace("runs.items()", "all_runs.items()"),
                                runs=synthetic_runs(seed=3))
     check_summarize(answer, synthetic_runs(seed=1, num_epochs=2))
+
+
+# --- answers to (c): reading a learning-rate sweep ----------------------------------------------
+
+from tlcourse.checks.transfer import LR_CASES, check_pick_learning_rate  # noqa: E402
+
+
+def lr_by_loop(histories):
+    best = None
+    for lr, losses in histories.items():
+        if all(losses[i + 1] < losses[i] for i in range(len(losses) - 1)):
+            if best is None or losses[-1] < histories[best][-1]:
+                best = lr
+    return best
+
+
+def lr_by_numpy(histories):
+    steady = {lr: h for lr, h in histories.items() if np.all(np.diff(np.asarray(h)) < 0)}
+    if not steady:
+        return None
+    rates = np.array(list(steady))
+    return rates[np.argmin([h[-1] for h in steady.values()])]  # a numpy float
+
+
+def lr_by_sorted_pairs(histories):
+    ranked = sorted((h[-1], lr) for lr, h in histories.items() if all(b < a for a, b in zip(h, h[1:])))
+    return ranked[0][1] if ranked else None
+
+
+def lr_by_pandas(histories):
+    import pandas as pd
+
+    frame = pd.DataFrame(histories)  # one column per rate, one row per epoch
+    steady = frame.loc[:, (frame.diff().iloc[1:] < 0).all()]
+    return None if steady.empty else steady.iloc[-1].idxmin()
+
+
+def lr_lowest_final(histories):
+    return min(histories, key=lambda lr: histories[lr][-1])
+
+
+def lr_largest_steady(histories):
+    steady = [lr for lr, h in histories.items() if all(b < a for a, b in zip(h, h[1:]))]
+    return max(steady) if steady else None
+
+
+def lr_first_vs_last(histories):
+    ok = [lr for lr, h in histories.items() if h[-1] < h[0]]
+    return min(ok, key=lambda lr: histories[lr][-1]) if ok else None
+
+
+def lr_not_strict(histories):
+    ok = [lr for lr, h in histories.items() if all(b <= a for a, b in zip(h, h[1:]))]
+    return min(ok, key=lambda lr: histories[lr][-1]) if ok else None
+
+
+def lr_returns_the_loss(histories):
+    best = lr_by_loop(histories)
+    return None if best is None else histories[best][-1]
+
+
+def lr_no_none(histories):
+    steady = [lr for lr, h in histories.items() if all(b < a for a, b in zip(h, h[1:]))]
+    return min(steady, key=lambda lr: histories[lr][-1])
+
+
+def lr_sorts_in_place(histories):
+    answer = lr_by_loop(histories)
+    for h in histories.values():
+        h.sort()
+    return answer
+
+
+def lr_last_key_in_order(histories):
+    steady = [lr for lr, h in histories.items() if all(b < a for a, b in zip(h, h[1:]))]
+    return steady[-1] if steady else None
+
+
+@pytest.mark.parametrize("answer", [lr_by_loop, lr_by_numpy, lr_by_sorted_pairs, lr_by_pandas],
+                         ids=lambda f: f.__name__)
+def test_right_ways_to_pick_a_learning_rate_pass(answer):
+    check_pick_learning_rate(answer)
+    check_pick_learning_rate(answer, reorder=True)
+
+
+@pytest.mark.parametrize("answer, words", [
+    (lr_lowest_final, r"lowest last loss over all rates(.|\n)*fall in every epoch"),
+    (lr_largest_steady, r"largest rate whose loss falls(.|\n)*compare where the steady curves end"),
+    (lr_first_vs_last, r"only the first and the last loss"),
+    (lr_not_strict, r"stays the same count as falling"),
+    (lr_returns_the_loss, r"you returned a loss"),
+    (lr_no_none, r"answer is None"),
+    (lr_sorts_in_place, r"leave the histories as they were"),
+    (lr_last_key_in_order, r"Found"),
+    ("0.01", r"a function pick_learning_rate"),
+], ids=lambda a: getattr(a, "__name__", str(a)))
+def test_each_misreading_of_the_sweep_fails_with_its_own_message(answer, words):
+    with pytest.raises(CheckFailed, match=words) as err:
+        check_pick_learning_rate(answer, reorder=True)
+    assert "def " not in str(err.value) and "steady[" not in str(err.value)
+
+
+def test_the_fixed_sweeps_separate_the_misreadings():
+    """Each mistake picks another rate than the rule in at least one fixed sweep; the rule's answers
+    are the ones read off by hand."""
+    from tlcourse.lr_sweep import pick_steady_lr
+
+    assert [pick_steady_lr(h) for h in LR_CASES.values()] == [1e-2, 1e-3, 1e-3, 3e-4, None, 1e-2]
+    for mistake in (lr_lowest_final, lr_largest_steady, lr_first_vs_last, lr_not_strict):
+        assert any(mistake(h) != pick_steady_lr(h) for h in LR_CASES.values()), mistake.__name__

@@ -1,8 +1,9 @@
-"""Checks for the scratch-vs-pretrained notebook: unfreezing the last blocks of a ResNet and
-the results table of the four strategies."""
+"""Checks for the scratch-vs-pretrained notebook: unfreezing the last blocks of a ResNet, the
+results table of the four strategies, and reading a learning-rate sweep."""
 
 from __future__ import annotations
 
+import copy
 import math
 import numbers
 from typing import Callable, Iterable, Sequence
@@ -12,6 +13,7 @@ from torch import nn
 
 from tlcourse.checks.base import CheckFailed, GradingError, fail, grading_check, require, short_list
 from tlcourse.history import History, Run
+from tlcourse.lr_sweep import pick_steady_lr, steadily_decreasing
 from tlcourse.strategies import STRATEGIES, count_params, is_pretrained, set_up
 
 #: A ResNet's blocks from the head backwards; the stem is conv1 + bn1.
@@ -20,6 +22,7 @@ REQUIRED_KEYS = ("accuracy", "seconds", "trainable_params", "total_params")
 #: The sections of the scratch-vs-pretrained notebook that explain each idea (messages point there).
 BLOCKS = "1. Blocks of a ResNet"
 TABLE = "3. The results table"
+LR_SWEEP = "5. Choosing a learning rate"
 #: Decimals the results table shows; a summary rounded to at least these is still right.
 ACCURACY_DECIMALS = 3
 SECONDS_DECIMALS = 1
@@ -46,6 +49,16 @@ summarize(runs), runs: strategy -> (net, history), any strategies:
 - equally right: loops or comprehensions, numpy or torch scalars, math.fsum, extra keys, values
   rounded to at least the decimals the table shows ({ACCURACY_DECIMALS} for accuracy,
   {SECONDS_DECIMALS} for seconds); the parameter counts are exact.
+""",
+    "ex4_pick_learning_rate_tests": """\
+pick_learning_rate(histories), histories: learning rate (float) -> list of training losses, one per
+epoch, the rates in any order:
+- achieves: of the rates whose loss falls in every epoch (each value strictly lower than the one
+  before), the one whose last loss is lowest; None when no loss falls in every epoch;
+- may not change: the histories (their dict and lists);
+- equally right: loops, comprehensions, sorted/min/max with a key, zip or index pairs, numpy
+  (np.diff, np.all) or pandas; returning the rate as the same float key (a numpy float equal to it
+  counts).
 """,
 }
 
@@ -376,3 +389,91 @@ def check_summary(results, runs: dict) -> None:
                 f"{_number(row['total_params']):,.0f}",
                 "every parameter of the network, trainable or not.", TABLE)
     check_consistency(results, tuple(runs))
+
+
+# --- (c) reading a learning-rate sweep ------------------------------------------------------------
+
+#: Fixed loss histories (rate -> loss per epoch) for ``pick_learning_rate``, each chosen so that one
+#: of the mistakes students make picks another rate; the rates are deliberately not in order.
+LR_CASES = {
+    "a bouncing curve ends lowest": {1e-2: [1.8, 0.9, 0.5, 0.3], 1e-3: [2.0, 1.5, 1.1, 0.9],
+                                     1.0: [9.0, 12.0, 8.0, 7.0], 1e-1: [3.0, 0.6, 0.9, 0.2]},
+    "the largest steady rate starts far too high": {1.0: [40.0, 20.0, 10.0, 5.0], 1e-4: [2.0, 1.9, 1.8, 1.7],
+                                                    1e-3: [1.9, 1.2, 0.8, 0.6], 1e-2: [2.2, 1.05, 0.7, 0.65]},
+    "a flat step is not a fall": {1e-3: [1.6, 1.2, 0.9, 0.7], 1e-2: [1.4, 0.8, 0.8, 0.4],
+                                  1e-4: [2.0, 1.95, 1.9, 1.85]},
+    "one steady curve among bouncing ones": {0.3: [2.5, 1.0, 1.4, 0.9], 3e-4: [1.9, 1.1, 0.7, 0.5],
+                                           3e-3: [1.7, 0.7, 0.9, 0.6]},
+    "no loss falls in every epoch": {1e-1: [2.0, 1.0, 1.5, 0.5], 1.0: [5.0, 9.0, 4.0, 6.0]},
+    "six epochs": {1e-3: [1.6, 0.8, 0.6, 0.5, 0.4, 0.35], 1e-2: [2.1, 0.9, 0.3, 0.2, 0.13, 0.07],
+                   1e-1: [16.0, 9.4, 2.9, 3.2, 2.0, 1.2], 1e-4: [2.0, 1.8, 1.6, 1.5, 1.4, 1.3]},
+}
+
+
+def _mistakes(histories: dict) -> list[tuple[float | None, str]]:
+    """What the usual misreadings of the curves pick, each with the sentence that explains it."""
+    def lowest(rates):
+        return min(rates, key=lambda lr: histories[lr][-1]) if rates else None
+
+    every = list(histories)
+    steady = [lr for lr in every if steadily_decreasing(histories[lr])]
+    return [
+        (lowest(every), "you took the lowest last loss over all rates. A curve that goes up on the way "
+                        "(a rate so large that a step overshoots) is not a rate to train with, even if "
+                        "it happens to end low: keep only the curves that fall in every epoch."),
+        (max(steady) if steady else None,
+         "you took the largest rate whose loss falls. A rate can fall in every epoch from a loss far "
+         "above the others (its first steps overshot); compare where the steady curves end."),
+        (min(steady) if steady else None,
+         "you took the smallest steady rate; the task asks for the steady curve that ends lowest."),
+        (lowest([lr for lr in every if histories[lr][-1] < histories[lr][0]]),
+         "you compared only the first and the last loss. A curve that goes up in any epoch does not fall "
+         "in every epoch: compare each epoch with the one before it."),
+        (lowest([lr for lr in every if all(b <= a for a, b in zip(histories[lr], histories[lr][1:]))]),
+         "you let a loss that stays the same count as falling; the task asks for each value strictly "
+         "lower than the one before."),
+    ]
+
+
+@grading_check
+def check_pick_learning_rate(fn: Callable, cases: Iterable[str] = tuple(LR_CASES), reorder: bool = False) -> None:
+    """Call ``fn(histories)`` on the fixed histories ``LR_CASES[name]`` of each of ``cases``
+    (``reorder``: with the rates in reverse order too) and compare with the rule of the task."""
+    require(callable(fn), "a function pick_learning_rate(histories)", f"{type(fn).__name__}: {fn!r}",
+            "the exercise asks for a function that reads any sweep: a dict rate -> loss per epoch.", LR_SWEEP)
+    for name in cases:
+        orders = [LR_CASES[name]]
+        if reorder:
+            orders.append(dict(reversed(list(LR_CASES[name].items()))))
+        for histories in orders:
+            given = copy.deepcopy(histories)
+            shown = ", ".join(f"{lr:g}: {losses}" for lr, losses in histories.items())
+            try:
+                answer = fn(given)
+            except Exception as exc:  # noqa: BLE001 - the student's code may raise anything
+                raise fail(f"pick_learning_rate to run on the sweep {{{shown}}} ({name})",
+                           f"{type(exc).__name__}: {exc}",
+                           "the rates come in any order, and when no loss falls in every epoch the answer "
+                           "is None (max() or min() of an empty list raises).", LR_SWEEP) from None
+            require(given == histories, "pick_learning_rate to leave the histories as they were",
+                    f"the sweep became {given!r}",
+                    "the function only reads the curves; sorting or popping a loss list changes the "
+                    "sweep that later cells plot.", LR_SWEEP)
+            wanted = pick_steady_lr(histories)  # the rule of the task
+            if isinstance(answer, bool) or not (answer is None or isinstance(answer, numbers.Real)):
+                raise fail(f"a learning rate (a number, one of the keys) or None, for the sweep {{{shown}}}",
+                           f"{type(answer).__name__}: {answer!r}",
+                           "the answer is the rate to train with - a key of the dict, not its losses or its "
+                           "position.", LR_SWEEP)
+            if answer == wanted:
+                continue
+            why = ("of the rates whose loss falls in every epoch (each value strictly lower than the one "
+                   "before), take the one whose last loss is lowest; None if there is none.")
+            matching = [sentence for picked, sentence in _mistakes(histories) if picked is not None and answer == picked]
+            if matching:  # several misreadings can pick the same rate: name each
+                why = (" Or: ".join(matching))
+            else:
+                if answer is not None and float(answer) in {float(v) for h in histories.values() for v in h}:
+                    why = "you returned a loss; the answer is the learning rate (the key) of that curve."
+            raise fail(f"the rate the rule picks from the sweep {{{shown}}} ({name})",
+                       f"{answer!r}", why, LR_SWEEP)

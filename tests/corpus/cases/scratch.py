@@ -6,15 +6,16 @@ from tests.corpus import tamper
 from tests.corpus.cases.case import EVERY_CELL, Case  # noqa: F401
 
 SCRATCH = "04_scratch_vs_pretrained"
-# The autograded test cells (grade ids): ex1 4 points, ex2 3; the reflection is graded by hand.
+# The autograded test cells (grade ids): ex1 4 points, ex2 3, ex4 2; the reflection is graded by hand.
 EX1, EX2 = "ex1_unfreeze_last_blocks_tests", "ex2_summarize_tests"
+EX4 = "ex4_pick_learning_rate_tests"
 
-# Scratch vs pretrained: ex1 unfreeze_last_blocks 4, ex2 summarize 3 (automatic), plus a
-# 3-point written reflection graded by hand (not part of an automatic score).
+# Scratch vs pretrained: ex1 unfreeze_last_blocks 4, ex2 summarize 3, ex4 pick_learning_rate 2
+# (automatic), plus a 3-point written reflection graded by hand (not part of an automatic score).
 CASES = [
-    Case("scratch_reference", SCRATCH, 7, "the instructor's solutions: every automatic point; the "
+    Case("scratch_reference", SCRATCH, 9, "the instructor's solutions: every automatic point; the "
          "reflection waits for a human", fails=()),
-    Case("scratch_one_block_too_many", SCRATCH, 3, "unfreezes the last k + 1 blocks: ex1 fails",
+    Case("scratch_one_block_too_many", SCRATCH, 5, "unfreezes the last k + 1 blocks: ex1 fails",
          edits={"ex1_unfreeze_last_blocks": '''def unfreeze_last_blocks(net, k):
     blocks = [net.layer4, net.layer3, net.layer2, net.layer1, nn.ModuleList([net.conv1, net.bn1])]
     for param in net.parameters():
@@ -25,7 +26,7 @@ CASES = [
         for param in block.parameters():
             param.requires_grad = True
     return net'''}, fails=(EX1,)),
-    Case("scratch_first_epoch", SCRATCH, 4, "reports the first epoch's accuracy instead of the last: ex2 fails",
+    Case("scratch_first_epoch", SCRATCH, 6, "reports the first epoch's accuracy instead of the last: ex2 fails",
          edits={"ex2_summarize": '''def summarize(runs):
     return {strategy: {"accuracy": history.test_acc[0], "seconds": sum(history.seconds),
                        "trainable_params": sum(p.numel() for p in net.parameters() if p.requires_grad),
@@ -311,44 +312,44 @@ SUMMARY_FIXED_NAMES = '''def summarize(runs):
 
 CASES += [
     # --- ex1 right in other forms: full marks ----------------------------------------------------
-    Case("scratch_module_api", SCRATCH, 7, "requires_grad_ on modules, stages by getattr, the stem's two "
+    Case("scratch_module_api", SCRATCH, 9, "requires_grad_ on modules, stages by getattr, the stem's two "
          "modules at k = 5, returns nothing: the task allows requires_grad_() and returning nothing",
          edits=_unfreeze(UNFREEZE_MODULE_API), fails=()),
-    Case("scratch_prefix_table", SCRATCH, 7, "a table k -> parameter-name prefixes and str.startswith: "
+    Case("scratch_prefix_table", SCRATCH, 9, "a table k -> parameter-name prefixes and str.startswith: "
          "'matching parameter names' is one of the ways the task names",
          edits=_unfreeze(UNFREEZE_PREFIX_TABLE), fails=()),
-    Case("scratch_get_submodule_helper", SCRATCH, 7, "a helper set_trainable(module, flag) and "
+    Case("scratch_get_submodule_helper", SCRATCH, 9, "a helper set_trainable(module, flag) and "
          "net.get_submodule by name, the stem as two names: right",
          edits=_unfreeze(UNFREEZE_GET_SUBMODULE_HELPER), fails=()),
-    Case("scratch_named_children", SCRATCH, 7, "one pass over named_children, each child trainable iff its "
+    Case("scratch_named_children", SCRATCH, 9, "one pass over named_children, each child trainable iff its "
          "block is among the head and the last k: right (freezes everything else, so reuse is fine)",
          edits=_unfreeze(UNFREEZE_NAMED_CHILDREN), fails=()),
-    Case("scratch_forward_order_slice", SCRATCH, 7, "the blocks listed in forward order and the last k "
+    Case("scratch_forward_order_slice", SCRATCH, 9, "the blocks listed in forward order and the last k "
          "taken with blocks[len(blocks) - k:] (empty for k = 0): the same blocks the task names",
          edits=_unfreeze(UNFREEZE_FROM_THE_INPUT_LIST), fails=()),
-    Case("scratch_rank_if_elif", SCRATCH, 7, "each parameter's top-level name ranked in a dict and an "
+    Case("scratch_rank_if_elif", SCRATCH, 9, "each parameter's top-level name ranked in a dict and an "
          "if/elif per parameter, no return: right",
          edits=_unfreeze(UNFREEZE_RANK_IF_ELIF), fails=()),
-    Case("scratch_magics_and_prints", SCRATCH, 7, "the reference with %matplotlib, %config InlineBackend, "
+    Case("scratch_magics_and_prints", SCRATCH, 9, "the reference with %matplotlib, %config InlineBackend, "
          "%load_ext autoreload / %autoreload and a debugging print inside the function: habits cost nothing",
          edits=_unfreeze(UNFREEZE_MAGICS), fails=()),
     # --- ex2 right in other forms: full marks ----------------------------------------------------
-    Case("scratch_summary_numpy", SCRATCH, 7, "numpy sum of the epoch times, numpy integer counts, the "
+    Case("scratch_summary_numpy", SCRATCH, 9, "numpy sum of the epoch times, numpy integer counts, the "
          "last accuracy by index len - 1: the same numbers, full marks",
          edits=_summary(SUMMARY_NUMPY), fails=()),
-    Case("scratch_summary_rounded", SCRATCH, 7, "accuracy rounded to 3 decimals and seconds to 1, as the "
+    Case("scratch_summary_rounded", SCRATCH, 9, "accuracy rounded to 3 decimals and seconds to 1, as the "
          "table shows them: the task allows exactly that rounding",
          edits=_summary(SUMMARY_ROUNDED), fails=()),
-    Case("scratch_summary_helper_extra_keys", SCRATCH, 7, "a counting helper, Run attributes, dict(...) "
+    Case("scratch_summary_helper_extra_keys", SCRATCH, 9, "a counting helper, Run attributes, dict(...) "
          "and extra keys (best accuracy, best epoch, epochs): extra keys are welcome",
          edits=_summary(SUMMARY_HELPER_EXTRA_KEYS), fails=()),
-    Case("scratch_summary_math", SCRATCH, 7, "math.fsum of the times and math.prod of the shapes in an "
+    Case("scratch_summary_math", SCRATCH, 9, "math.fsum of the times and math.prod of the shapes in an "
          "explicit loop: the same numbers",
          edits=_summary(SUMMARY_MATH), fails=()),
-    Case("scratch_summary_torch", SCRATCH, 7, "accuracy and seconds as torch scalars (float32: the sum "
+    Case("scratch_summary_torch", SCRATCH, 9, "accuracy and seconds as torch scalars (float32: the sum "
          "differs from Python's in the 7th digit, far below the 1 decimal the table shows): right",
          edits=_summary(SUMMARY_TORCH), fails=()),
-    Case("scratch_extra_cells", SCRATCH, 7, "the reference with cells of the student's own: trying "
+    Case("scratch_extra_cells", SCRATCH, 9, "the reference with cells of the student's own: trying "
          "unfreeze_last_blocks on the notebook's net before ex1's test, printing summarize(runs) under "
          "%%capture and %time before ex2's test: they change nothing graded",
          transform=_then(
@@ -356,47 +357,47 @@ CASES += [
                                        "    print(k, sum(p.numel() for p in net.parameters() if p.requires_grad))"),
              tamper.insert_cell_before(EX2, "%%capture\n%time table = summarize(runs)\nprint(table)")), fails=()),
     # --- ex1 mistakes: ex1 scores 0, ex2 keeps its points ------------------------------------------
-    Case("scratch_from_input", SCRATCH, 3, "counts the blocks from the input (stem, layer1, ...): the task "
+    Case("scratch_from_input", SCRATCH, 5, "counts the blocks from the input (stem, layer1, ...): the task "
          "says from the head backwards, ex1 fails",
          edits=_unfreeze(UNFREEZE_FROM_INPUT), fails=(EX1,), feedback=("counted from the input",)),
-    Case("scratch_never_freezes", SCRATCH, 3, "only unfreezes, never freezes first: on a fresh network "
+    Case("scratch_never_freezes", SCRATCH, 5, "only unfreezes, never freezes first: on a fresh network "
          "everything stays trainable (step 1 of the task), ex1 fails",
          edits=_unfreeze(UNFREEZE_NEVER_FREEZES), fails=(EX1,), feedback=("nothing was frozen",)),
-    Case("scratch_new_head", SCRATCH, 3, "'makes the head trainable' by replacing net.fc with a new Linear: "
+    Case("scratch_new_head", SCRATCH, 5, "'makes the head trainable' by replacing net.fc with a new Linear: "
          "the task says the layers and their weights stay as they are, ex1 fails",
          edits=_unfreeze(UNFREEZE_NEW_HEAD), fails=(EX1,), feedback=("fresh random weights",)),
-    Case("scratch_stem_conv_only", SCRATCH, 3, "the stem as conv1 alone: the task's stem is conv1 and bn1, "
+    Case("scratch_stem_conv_only", SCRATCH, 5, "the stem as conv1 alone: the task's stem is conv1 and bn1, "
          "so k = 5 leaves bn1 frozen, ex1 fails",
          edits=_unfreeze(UNFREEZE_STEM_CONV_ONLY), fails=(EX1,), feedback=("conv1 and bn1 together",)),
-    Case("scratch_head_forgotten", SCRATCH, 3, "freezes everything and unfreezes the last k blocks but "
+    Case("scratch_head_forgotten", SCRATCH, 5, "freezes everything and unfreezes the last k blocks but "
          "not the head (step 2 of the task): ex1 fails",
          edits=_unfreeze(UNFREEZE_HEAD_FORGOTTEN), fails=(EX1,), feedback=("head always learns",)),
     # --- ex2 mistakes: ex2 scores 0, ex1 keeps its points ------------------------------------------
-    Case("scratch_best_epoch", SCRATCH, 4, "reports the best epoch's accuracy (max): the task asks for the "
+    Case("scratch_best_epoch", SCRATCH, 6, "reports the best epoch's accuracy (max): the task asks for the "
          "accuracy after the last epoch, ex2 fails",
          edits=_summary(_summary_with(accuracy="max(history.test_acc)")), fails=(EX2,),
          feedback=("You took the best epoch",)),
-    Case("scratch_percent", SCRATCH, 4, "accuracy in percent: the task asks for a fraction between 0 and 1",
+    Case("scratch_percent", SCRATCH, 6, "accuracy in percent: the task asks for a fraction between 0 and 1",
          edits=_summary(_summary_with(accuracy="100 * history.test_acc[-1]")), fails=(EX2,),
          feedback=("between 0 and 1",)),
-    Case("scratch_last_epoch_seconds", SCRATCH, 4, "the last epoch's time instead of the sum over all "
+    Case("scratch_last_epoch_seconds", SCRATCH, 6, "the last epoch's time instead of the sum over all "
          "epochs: ex2 fails",
          edits=_summary(_summary_with(seconds="history.seconds[-1]")), fails=(EX2,),
          feedback=("last epoch's time only",)),
-    Case("scratch_counts_tensors", SCRATCH, 4, "counts trainable tensors instead of their elements: the "
+    Case("scratch_counts_tensors", SCRATCH, 6, "counts trainable tensors instead of their elements: the "
          "task says counted element by element, ex2 fails",
          edits=_summary(_summary_with(trainable="len([p for p in net.parameters() if p.requires_grad])")),
          fails=(EX2,), feedback=("counts the numbers inside them",)),
-    Case("scratch_pops_history", SCRATCH, 4, "takes the last accuracy with history.test_acc.pop(): the "
+    Case("scratch_pops_history", SCRATCH, 6, "takes the last accuracy with history.test_acc.pop(): the "
          "number is right but the history loses its last epoch, and the task says summarize only reads "
          "runs: ex2 fails",
          edits=_summary(_summary_with(accuracy="history.test_acc.pop()")), fails=(EX2,),
          feedback=("leave the runs as they were",)),
-    Case("scratch_fixed_strategy_names", SCRATCH, 4, "loops over the four strategy names instead of the "
+    Case("scratch_fixed_strategy_names", SCRATCH, 6, "loops over the four strategy names instead of the "
          "runs it is given: the task says one entry per strategy in runs (the hidden test gives two), "
          "ex2 fails",
          edits=_summary(SUMMARY_FIXED_NAMES), fails=(EX2,), feedback=("whatever strategies it holds",)),
-    Case("scratch_global_runs", SCRATCH, 4, "summarises the notebook's global runs instead of its "
+    Case("scratch_global_runs", SCRATCH, 6, "summarises the notebook's global runs instead of its "
          "argument: the test's networks and histories are other ones, ex2 fails",
          edits=_summary(REFERENCE_SUMMARY.replace("def summarize(runs):", "def summarize(all_runs):")),
          fails=(EX2,), feedback=("not of the runs it was called with",)),
@@ -519,40 +520,88 @@ def summarize(runs: dict) -> dict:
 '''
 
 CASES += [
-    Case("scratch_sequential_stem", SCRATCH, 7, "the stem grouped in an nn.Sequential(net.conv1, net.bn1) "
+    Case("scratch_sequential_stem", SCRATCH, 9, "the stem grouped in an nn.Sequential(net.conv1, net.bn1) "
          "that holds the same modules (net itself is unchanged), a tuple of blocks sliced [:k], "
          "requires_grad_ on modules: right",
          edits=_unfreeze(UNFREEZE_SEQUENTIAL_STEM), fails=()),
-    Case("scratch_typed_while", SCRATCH, 7, "type hints, a docstring, a ValueError for k outside 0..5 "
+    Case("scratch_typed_while", SCRATCH, 9, "type hints, a docstring, a ValueError for k outside 0..5 "
          "(the task's k is 0 to 5, so it never fires), a while loop collecting module names: right",
          edits=_unfreeze(UNFREEZE_TYPED_WHILE), fails=()),
-    Case("scratch_itertools_chain", SCRATCH, 7, "the tensors to train gathered with itertools.chain into a "
+    Case("scratch_itertools_chain", SCRATCH, 9, "the tensors to train gathered with itertools.chain into a "
          "set of ids, one pass setting every flag (so reuse freezes first): right",
          edits=_unfreeze(UNFREEZE_CHAIN), fails=()),
-    Case("scratch_apply_freeze", SCRATCH, 7, "net.apply with a helper freezing each module's own "
+    Case("scratch_apply_freeze", SCRATCH, 9, "net.apply with a helper freezing each module's own "
          "parameters, then the head and the last k modules unfrozen (bn1 added at k = 5), no return: "
          "right",
          edits=_unfreeze(UNFREEZE_APPLY), fails=()),
-    Case("scratch_summary_pandas", SCRATCH, 7, "rows gathered in a pandas DataFrame and returned with "
+    Case("scratch_summary_pandas", SCRATCH, 9, "rows gathered in a pandas DataFrame and returned with "
          "to_dict(orient='index'): numpy numbers of the right values, one entry per strategy: right",
          edits=_summary(SUMMARY_PANDAS), fails=()),
-    Case("scratch_summary_formatted", SCRATCH, 7, "accuracy and seconds rounded through f-string / format "
+    Case("scratch_summary_formatted", SCRATCH, 9, "accuracy and seconds rounded through f-string / format "
          "to 3 and 1 decimals, as the table shows them (the task allows that rounding), and a print per "
          "strategy: right",
          edits=_summary(SUMMARY_FORMATTED), fails=()),
-    Case("scratch_summary_pops_a_copy", SCRATCH, 7, "the last accuracy taken with pop() on a copy of the "
+    Case("scratch_summary_pops_a_copy", SCRATCH, 9, "the last accuracy taken with pop() on a copy of the "
          "list: the history keeps every epoch (unlike scratch_pops_history), so runs are only read: right",
          edits=_summary(SUMMARY_POPS_A_COPY), fails=()),
-    Case("scratch_summary_typed_reduce", SCRATCH, 7, "functools.reduce with operator.add for the sums, a "
+    Case("scratch_summary_typed_reduce", SCRATCH, 9, "functools.reduce with operator.add for the sums, a "
          "typed counting helper with a docstring, strategies in sorted order: the same numbers, right",
          edits=_summary(SUMMARY_TYPED_REDUCE), fails=()),
     # --- mistakes ------------------------------------------------------------------------------
-    Case("scratch_mean_seconds", SCRATCH, 4, "seconds as the mean time per epoch: the task asks for the "
+    Case("scratch_mean_seconds", SCRATCH, 6, "seconds as the mean time per epoch: the task asks for the "
          "total, the sum over all epochs; ex2 fails",
          edits=_summary(_summary_with(seconds="sum(history.seconds) / len(history.seconds)")), fails=(EX2,),
          feedback=("the sum over all epochs",)),
-    Case("scratch_rounded_2", SCRATCH, 4, "accuracy rounded to 2 decimals: the task allows rounding to 3 "
+    Case("scratch_rounded_2", SCRATCH, 6, "accuracy rounded to 2 decimals: the task allows rounding to 3 "
          "(as the table shows); 2 loses a digit the table prints, ex2 fails",
          edits=_summary(_summary_with(accuracy="round(history.test_acc[-1], 2)")), fails=(EX2,),
          feedback=("the test accuracy after the last epoch",)),
+]
+
+
+# --- ex4: read a learning-rate sweep (of the rates whose loss falls in every epoch, the one that
+# ends lowest; None if there is none) ------------------------------------------------------------
+
+def _pick(code: str) -> dict:
+    return {"ex4_pick_learning_rate": code}
+
+
+PICK_NUMPY = '''import numpy as np
+
+
+def pick_learning_rate(histories):
+    steady = {lr: losses for lr, losses in histories.items() if np.all(np.diff(losses) < 0)}
+    if not steady:
+        return None
+    rates = np.array(list(steady))
+    return rates[np.argmin([losses[-1] for losses in steady.values()])]
+'''
+
+PICK_LOWEST_LAST_LOSS = '''def pick_learning_rate(histories):
+    return min(histories, key=lambda lr: histories[lr][-1])
+'''
+
+PICK_LARGEST_STEADY = '''def pick_learning_rate(histories):
+    steady = [lr for lr, losses in histories.items() if all(b < a for a, b in zip(losses, losses[1:]))]
+    return max(steady) if steady else None
+'''
+
+PICK_FIRST_VS_LAST = '''def pick_learning_rate(histories):
+    falling = [lr for lr, losses in histories.items() if losses[-1] < losses[0]]
+    return min(falling, key=lambda lr: histories[lr][-1]) if falling else None
+'''
+
+CASES += [
+    Case("scratch_pick_lr_numpy", SCRATCH, 9, "np.diff and np.all for 'falls in every epoch', np.argmin "
+         "over the last losses, the rate returned as a numpy float equal to the key: the task allows numpy, "
+         "full marks", edits=_pick(PICK_NUMPY), fails=()),
+    Case("scratch_pick_lr_lowest_last_loss", SCRATCH, 7, "the rate with the lowest last loss over all "
+         "curves, bouncing ones included: the task keeps only the curves that fall in every epoch, ex4 fails",
+         edits=_pick(PICK_LOWEST_LAST_LOSS), fails=(EX4,), feedback=("lowest last loss over all rates",)),
+    Case("scratch_pick_lr_largest_steady", SCRATCH, 7, "the largest rate whose loss falls in every epoch: "
+         "the task asks for the steady curve that ends lowest, ex4 fails",
+         edits=_pick(PICK_LARGEST_STEADY), fails=(EX4,), feedback=("largest rate whose loss falls",)),
+    Case("scratch_pick_lr_first_vs_last", SCRATCH, 7, "'falls' read as 'ends below where it started': the "
+         "task says each value strictly lower than the one before it, ex4 fails",
+         edits=_pick(PICK_FIRST_VS_LAST), fails=(EX4,), feedback=("only the first and the last loss",)),
 ]
