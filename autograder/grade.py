@@ -145,13 +145,14 @@ def _outcomes(client, waiting: list[GradingTask], limit: float, poll_seconds: fl
     """(task, GradingResult or (failure reason, seconds)) as each submission ends.
 
     Submissions are handed to the scheduler as worker threads come free. A task's clock starts
-    when the scheduler first lists it as running on a worker."""
+    when the scheduler first lists it as running on a worker, and again on the worker of its retry."""
     from distributed import wait
     from distributed.scheduler import KilledWorker
 
     queue = list(reversed(waiting))
     remaining: dict = {}
     running_since: dict[str, float] = {}
+    running_on: dict[str, str] = {}
     while queue or remaining:
         try:
             slots = _free_slots(client)
@@ -192,9 +193,10 @@ def _outcomes(client, waiting: list[GradingTask], limit: float, poll_seconds: fl
             processing = client.processing()
         except Exception as error:  # noqa: BLE001 - any failure to ask means the scheduler is gone
             raise SchedulerGone(f"{type(error).__name__}: {error}") from error
-        for keys in processing.values():
+        for worker, keys in processing.items():
             for key in keys:
-                running_since.setdefault(key, now)
+                if running_on.get(key) != worker:  # first seen, or retried on another worker
+                    running_on[key], running_since[key] = worker, now
         for future in [f for f in remaining if now - running_since.get(f.key, now) > limit]:
             seconds = now - running_since[future.key]
             future.cancel()
