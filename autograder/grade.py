@@ -13,7 +13,8 @@ starts a LocalCluster sized to this machine (one single-threaded worker process 
 
 Resumable: a submission the gradebook and autograded/ already hold is skipped (``--force``
 grades it again). A worker that dies while grading (killed, out of memory) has its
-submission retried once on another worker, then reported. Exit status 0 when every
+submission retried once on another worker, then reported; each worker holds only the
+submission it grades, so nothing else is lost with it. Exit status 0 when every
 submission was graded, 2 when one failed, 1 when there was nothing to grade, 3 when the
 kernel sandbox cannot run here, 4 when the Dask scheduler is gone (rerun to continue).
 """
@@ -33,7 +34,7 @@ from autograder.autograde import GradingRun, run_line
 from autograder.gradebook_records import open_gradebook, record_result
 from autograder.report import summary
 from autograder.sandbox_flag import REFUSED, add_sandbox_flag, sandbox_ready
-from autograder.task import (GradingResult, GradingTask, course_files, grade_with_course, same,
+from autograder.task import (GradingResult, GradingTask, course_files, grade_submission,
                              submission_files)
 
 #: Exit status when the Dask scheduler cannot be reached or went away.
@@ -104,21 +105,18 @@ def grade_class(client, course_dir: Path, assignment: str, students: list[str], 
     """Grade ``students``' submissions of ``assignment`` on the Dask cluster of ``client``;
     every result is written into the course as it arrives. The runs in ``students`` order.
 
-    A submission whose worker died twice, or that a worker has held for ``timeout`` +
-    ``answer_grace`` seconds without answering, is reported as failed and nothing of it is
-    recorded. When the scheduler goes away, ``SchedulerGone`` is raised; what was recorded stays.
+    At most one submission per worker thread is handed to the scheduler at a time, so a
+    worker that dies held only the submission it was grading: that one is retried once
+    elsewhere (the scheduler's ``allowed-failures``), the others lose nothing. A submission
+    whose worker died again, or that a worker has held for ``timeout`` + ``answer_grace``
+    seconds without answering, is reported as failed and nothing of it is recorded. When the
+    scheduler goes away, ``SchedulerGone`` is raised; what was recorded stays.
     """
-    files = course_files(course_dir, assignment, duedate(course_dir, assignment))
-    # Sent once, kept on a worker as a task's result, fetched by the others (scatter would wait
-    # for a worker to answer; this never blocks the command).
-    course = client.submit(same, files, key=f"course-{assignment}-{files.key}", pure=False)
-    tasks = {}
+    course = course_files(course_dir, assignment, duedate(course_dir, assignment))
+    waiting = []
     for student in students:
         files, extra = submission_files(course_dir / "submitted" / student / assignment)
-        task = GradingTask(None, student, files, extra, timeout, feedback, sandbox, threads)
-        future = client.submit(grade_with_course, course, task, pure=False, retries=1,
-                               key=f"grade-{assignment}-{student}-{time.time_ns()}")
-        tasks[future] = task
+        waiting.append(GradingTask(course, student, files, extra, timeout, feedback, sandbox, threads))
     runs: dict[str, GradingRun] = {}
     with tqdm(total=len(students), desc=f"grade {assignment}", unit="submission",
               file=progress or sys.stderr) as bar:
@@ -128,7 +126,7 @@ def grade_class(client, course_dir: Path, assignment: str, students: list[str], 
             with bar.external_write_mode():
                 echo(run_line(len(runs), len(students), run))
 
-        for future, task, outcome in _outcomes(client, tasks, course, timeout + answer_grace, poll_seconds):
+        for task, outcome in _outcomes(client, waiting, timeout + answer_grace, poll_seconds):
             if isinstance(outcome, GradingResult):
                 record_result(course_dir, outcome)
                 report(as_run(outcome))
@@ -137,17 +135,33 @@ def grade_class(client, course_dir: Path, assignment: str, students: list[str], 
     return [runs[s] for s in students]
 
 
-def _outcomes(client, tasks: dict, course, limit: float, poll_seconds: float):
-    """(future, task, GradingResult or (failure reason, seconds)) as each submission ends.
+def _free_slots(client) -> int:
+    """How many submissions the cluster can grade at once (its worker threads; at least one,
+    so that a cluster still waiting for its workers holds a submission)."""
+    return max(1, sum(client.nthreads().values()))
 
-    A task's clock starts when the scheduler first lists it (or, until the course files are
-    on a worker, the task that puts them there) as running on a worker."""
+
+def _outcomes(client, waiting: list[GradingTask], limit: float, poll_seconds: float):
+    """(task, GradingResult or (failure reason, seconds)) as each submission ends.
+
+    Submissions are handed to the scheduler as worker threads come free. A task's clock starts
+    when the scheduler first lists it as running on a worker, and again on the worker of its retry."""
     from distributed import wait
     from distributed.scheduler import KilledWorker
 
-    remaining = dict(tasks)
+    queue = list(reversed(waiting))
+    remaining: dict = {}
     running_since: dict[str, float] = {}
-    while remaining:
+    running_on: dict[str, str] = {}
+    while queue or remaining:
+        try:
+            slots = _free_slots(client)
+        except Exception as error:  # noqa: BLE001 - any failure to ask means the scheduler is gone
+            raise SchedulerGone(f"{type(error).__name__}: {error}") from error
+        while queue and len(remaining) < slots:
+            task = queue.pop()
+            key = f"grade-{task.course.assignment}-{task.student}-{time.time_ns()}"
+            remaining[client.submit(grade_submission, task, pure=False, retries=1, key=key)] = task
         try:
             done, _ = wait(list(remaining), timeout=poll_seconds, return_when="FIRST_COMPLETED")
         except TimeoutError:
@@ -162,36 +176,31 @@ def _outcomes(client, tasks: dict, course, limit: float, poll_seconds: float):
             task = remaining.pop(future)
             seconds = now - running_since.get(future.key, now)
             if future.status == "finished":
-                yield future, task, future.result()
+                yield task, future.result()
             elif future.status == "cancelled" or client.status != "running":
                 raise SchedulerGone(f"the submission of {task.student} was cancelled: {_cancel_reason(future)}")
             else:
                 error = future.exception()
                 if isinstance(error, KilledWorker):
-                    reason = ("the worker grading it died twice (killed, or out of memory): "
-                              "not graded, nothing recorded")
+                    reason = (f"the worker grading it died {error.allowed_failures + 1} times (killed, "
+                              "or out of memory): not graded, nothing recorded")
                 else:
                     reason = f"{type(error).__name__}: {error}"[:300]
-                yield future, task, (reason, seconds)
+                yield task, (reason, seconds)
         if not remaining:
-            return
+            continue
         try:
             processing = client.processing()
         except Exception as error:  # noqa: BLE001 - any failure to ask means the scheduler is gone
             raise SchedulerGone(f"{type(error).__name__}: {error}") from error
-        for keys in processing.values():
+        for worker, keys in processing.items():
             for key in keys:
-                running_since.setdefault(key, now)
-        def since(future) -> float:
-            started = running_since.get(future.key)
-            if started is None and course.status != "finished":
-                started = running_since.get(course.key)
-            return now if started is None else started
-
-        for future in [f for f in remaining if now - since(f) > limit]:
-            seconds = now - since(future)
+                if running_on.get(key) != worker:  # first seen, or retried on another worker
+                    running_on[key], running_since[key] = worker, now
+        for future in [f for f in remaining if now - running_since.get(f.key, now) > limit]:
+            seconds = now - running_since[future.key]
             future.cancel()
-            yield future, remaining.pop(future), (
+            yield remaining.pop(future), (
                 f"no answer from its worker after {limit:g} s: stopped waiting, nothing recorded", seconds)
 
 

@@ -13,11 +13,14 @@ HTML, the time and the failure reason. The coordinator writes that record into t
 gradebook (``autograder.gradebook_records.record_result``).
 
 The throwaway course of an assignment is built once per worker process and copied for each
-submission (its gradebook holds only the assignment's cells, no student).
+submission (its gradebook holds only the assignment's cells, no student); ``remove_templates``
+deletes them when the process exits (a Dask worker closed with the cluster, or stopped with
+SIGTERM or Ctrl-C, exits normally; a worker killed with SIGKILL leaves them behind).
 """
 
 from __future__ import annotations
 
+import atexit
 import hashlib
 import os
 import shutil
@@ -190,6 +193,21 @@ def _template(course: CourseFiles, env: dict[str, str], drop: tuple[str, ...]) -
             _set_duedate(root, course.assignment, course.duedate)
         _templates[course.key] = root
         return root
+
+
+def templates() -> list[Path]:
+    """The throwaway course folders this process has built and not removed."""
+    with _templates_lock:
+        return list(_templates.values())
+
+
+@atexit.register
+def remove_templates() -> None:
+    """Delete every throwaway course folder this process built (the next submission builds
+    its course again)."""
+    with _templates_lock:
+        while _templates:
+            shutil.rmtree(_templates.popitem()[1], ignore_errors=True)
 
 
 def _gradebook(course_dir: Path):

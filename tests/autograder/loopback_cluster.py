@@ -59,6 +59,23 @@ class LoopbackCluster:
         self.processes.append(proc)
         return proc
 
+    def kill_worker(self, pid: int) -> None:
+        """SIGKILL the worker process ``pid`` and its nanny (its process group): the worker
+        is gone for good, nothing of it closes cleanly."""
+        os.killpg(os.getpgid(pid), signal.SIGKILL)
+
+    def stop(self, timeout: float = 60) -> None:
+        """Stop the workers as an operator does (SIGTERM: each closes cleanly), then the rest."""
+        for proc in self.workers:
+            if proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in self.workers:
+            try:
+                proc.wait(timeout)
+            except subprocess.TimeoutExpired:
+                pass
+        self.close()
+
     def kill_scheduler(self) -> None:
         os.killpg(self.scheduler.pid, signal.SIGKILL)
         self.scheduler.wait()

@@ -6,7 +6,8 @@ serial ``nbgrader autograde --student`` in one copy, by a real loopback Dask clu
 (`dask scheduler` and two `dask worker` processes, each in its own empty folder) in another,
 and by ``python -m autograder.grade``'s LocalCluster in a third; the gradebooks are compared
 cell by cell (score, manual-grade mark, comment), the autograded notebooks cell by cell and
-nbgrader's export line by line. A worker is stopped, and the scheduler is taken away.
+nbgrader's export line by line. A worker is killed (SIGKILL) mid-submission, once and twice;
+a worker is stopped, and the scheduler is taken away.
 """
 
 from __future__ import annotations
@@ -28,7 +29,8 @@ from autograder.grade import grade_class, main
 from autograder.gradebook_records import open_gradebook
 from autograder.nbgrader_cli import nbgrader
 from autograder.report import read_grades
-from autograder.submissions import Student, write_submission
+from autograder.submissions import Student, answer_cells, solution_code, write_submission
+from autograder.supervise import descendants
 from tests.autograder.loopback_cluster import LoopbackCluster
 from tests.corpus.build import write_case
 from tests.corpus.cases import CASES
@@ -38,6 +40,20 @@ CORPUS = {c.id: c for c in CASES}
 #: (student, assignment): full marks; tampering (2 of 10); unreadable (reported); no notebook (0).
 PAIRS = [("reference", CONCEPTS), ("concepts_patches_check", CONCEPTS),
          ("food_not_json", FOOD), ("food_missing", FOOD)]
+
+
+#: A student with the reference answers whose first answer cell sleeps: its kernel is busy long
+#: enough to kill its worker mid-submission.
+SLEEPER = "sleeper"
+SLEEP_SECONDS = 30
+
+
+def sleeper(course) -> Student:
+    """The reference answers of 01_concepts, the first answer cell sleeping first."""
+    [source] = sorted((course / "source" / CONCEPTS).glob("*.ipynb"))
+    first, cell = next(iter(answer_cells(nbformat.read(source, as_version=4)).items()))
+    return Student(SLEEPER, edits={CONCEPTS: {
+        first: f"import time\ntime.sleep({SLEEP_SECONDS})\n" + solution_code(cell.source)}})
 
 
 def _quiet(*args, **kwargs):
@@ -125,6 +141,125 @@ def test_a_loopback_cluster_gives_the_gradebook_serial_nbgrader_gives(blank, ser
     assert {s: r.ok for s, r in by_student.items()} == {s: r.ok for (s, _), r in serial_runs.items()}
     assert "JSON" in by_student["food_not_json"].reason and "recorded as 0" in by_student["food_missing"].reason
     assert len(lines) == len(PAIRS) and all(" s  " in line for line in lines)
+
+
+def _grading_worker(client, student: str, but_not: frozenset = frozenset(), alone: bool = True,
+                    timeout: float = 300):
+    """(address, pid) of the worker grading ``student``'s submission once its kernel runs: the
+    scheduler lists the submission on it and a kernel runs under it; ``alone``: and nothing else."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for address, keys in client.processing().items():
+            if address in but_not or not any(str(k).startswith(f"grade-{CONCEPTS}-{student}-") for k in keys):
+                continue
+            pid = client.run(os.getpid, workers=[address])[address]
+            if any(b"ipykernel_launcher" in _cmdline(p) for p in descendants(pid)):
+                time.sleep(3)  # well inside the sleeping first cell
+                if alone:
+                    assert len(client.processing()[address]) == 1, "the worker holds one submission"
+                return address, pid
+        time.sleep(0.5)
+    raise AssertionError(f"no worker ran a kernel for {student} within {timeout} s")
+
+
+def _cmdline(pid: int) -> bytes:
+    try:
+        with open(f"/proc/{pid}/cmdline", "rb") as handle:
+            return handle.read()
+    except OSError:
+        return b""
+
+
+def _gone(pids: list[int], timeout: float = 60) -> bool:
+    """Whether every process of ``pids`` has ended (a killed worker's nbgrader and kernel too)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if not any(os.path.exists(f"/proc/{p}") and b"" != _cmdline(p) for p in pids):
+            return True
+        time.sleep(0.5)
+    return False
+
+
+def _grade_in_background(client, course, students: list[str], lines: list) -> tuple:
+    import threading
+
+    outcome: dict = {}
+
+    def run():
+        try:
+            outcome["runs"] = grade_class(client, course, CONCEPTS, students, echo=lines.append,
+                                          progress=io.StringIO())
+        except BaseException as error:  # noqa: BLE001 - handed to the test
+            outcome["error"] = error
+
+    thread = threading.Thread(target=run, daemon=True)
+    thread.start()
+    return thread, outcome
+
+
+def _runs(thread, outcome) -> dict:
+    thread.join(900)
+    assert not thread.is_alive(), "grading ended"
+    if "error" in outcome:
+        raise outcome["error"]
+    return {r.student: r for r in outcome["runs"]}
+
+
+@pytest.mark.slow
+def test_a_worker_killed_mid_submission_costs_a_retry_elsewhere_and_nothing_else(blank, serial, tmp_path):
+    from distributed import Client
+
+    expected, _ = serial
+    course = copy_of(blank, tmp_path)
+    write_submission(course, sleeper(course), CONCEPTS)
+    students = [SLEEPER, "reference"]
+    lines: list[str] = []
+    with LoopbackCluster(tmp_path / "cluster") as cluster, Client(cluster.address) as client:
+        client.wait_for_workers(2, timeout=180)
+        thread, outcome = _grade_in_background(client, course, students, lines)
+        killed, pid = _grading_worker(client, SLEEPER)
+        below = descendants(pid)
+        cluster.kill_worker(pid)
+        retried, _ = _grading_worker(client, SLEEPER, but_not=frozenset({killed}), alone=False)
+        runs = _runs(thread, outcome)
+    assert retried != killed
+    assert _gone(below), "the killed worker's nbgrader and kernel died with it"
+    assert all(r.ok for r in runs.values()), {s: r.reason for s, r in runs.items()}
+    assert sorted(line.split()[1] for line in lines) == sorted(students), "each graded and reported once"
+    rows, serial_rows = gradebook_rows(course), gradebook_rows(expected)
+    assert rows[("reference", CONCEPTS)] == serial_rows[("reference", CONCEPTS)]
+    with open_gradebook(course) as gb:
+        sub = gb.find_submission(CONCEPTS, SLEEPER)
+        got = {g.name: (g.auto_score, g.needs_manual_grade) for nb in sub.notebooks for g in nb.grades}
+    reference = rows[("reference", CONCEPTS)]
+    assert got == {name: (auto, manual) for nb in reference.values()
+                   for name, (auto, _, manual) in nb["grades"].items()}, "the retry graded it in full"
+
+
+@pytest.mark.slow
+def test_a_submission_whose_worker_dies_twice_is_reported_and_the_others_are_graded(blank, serial, tmp_path):
+    from distributed import Client
+
+    expected, _ = serial
+    course = copy_of(blank, tmp_path)
+    write_submission(course, sleeper(course), CONCEPTS)
+    students = [SLEEPER, "concepts_patches_check"]
+    with LoopbackCluster(tmp_path / "cluster", workers=3) as cluster, Client(cluster.address) as client:
+        client.wait_for_workers(3, timeout=180)
+        thread, outcome = _grade_in_background(client, course, students, [])
+        first, pid = _grading_worker(client, SLEEPER)
+        cluster.kill_worker(pid)
+        _, pid = _grading_worker(client, SLEEPER, but_not=frozenset({first}))
+        cluster.kill_worker(pid)
+        runs = _runs(thread, outcome)
+    assert not runs[SLEEPER].ok and "died 2 times" in runs[SLEEPER].reason, runs[SLEEPER].reason
+    assert "nothing recorded" in runs[SLEEPER].reason
+    assert runs["concepts_patches_check"].ok, runs["concepts_patches_check"].reason
+    key = ("concepts_patches_check", CONCEPTS)
+    assert gradebook_rows(course)[key] == gradebook_rows(expected)[key]
+    with open_gradebook(course) as gb:
+        assert SLEEPER not in {s.student.id for s in gb.assignment_submissions(CONCEPTS)}
+    assert not (course / "autograded" / SLEEPER).exists(), "nothing half-written"
 
 
 @pytest.mark.slow
