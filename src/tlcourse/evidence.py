@@ -225,7 +225,10 @@ def read_evidence(output, cell_id: str) -> Evidence:
             data = json.loads(data)
         except ValueError:
             raise EvidenceRejected("the evidence is not JSON") from None
-    size = len(json.dumps(data, default=str))
+    try:
+        size = len(json.dumps(data, default=str))
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise EvidenceRejected(f"the evidence cannot be read as JSON ({type(exc).__name__})") from None
     if size > MAX_EVIDENCE_BYTES:
         raise EvidenceRejected(f"{size:,} bytes of evidence, more than {MAX_EVIDENCE_BYTES:,}")
     if not (isinstance(data, dict) and set(data) == {"format", "cell_id", "items"} and data["format"] == FORMAT
