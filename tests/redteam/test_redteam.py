@@ -18,6 +18,7 @@ import pytest
 
 from autograder.nbgrader_cli import nbgrader
 from tests.redteam.cases import ASSIGNMENT, ATTACKS, CLASSES
+from tlcourse.nbgrader_ext.grader_verdicts import DECIDED_HERE
 from tests.redteam.harness import (BEFORE, DURING, HONEST_SCORES, Listener, RunSecrets, autograded_notebook,
                                    before_copy, build_red_team, cell_grades, comparable, feedback_text,
                                    fingerprint, grade_red_team, hidden_lines, left_behind, marked_processes,
@@ -69,6 +70,9 @@ def test_the_attack_earns_only_what_its_honest_part_earns(red_team, attack):
         assert "TamperingSuspected" in text
     if attack.scan == "clean":
         assert "TamperingSuspected" not in text and not any(review for _, review in grades.values())
+    if attack.decided:
+        assert [grades[cell][0] for cell in attack.decided] == [0] * len(attack.decided), f"{attack.id}: {grades}"
+        assert DECIDED_HERE in text, f"{attack.id}: no verdict of the grader in its outputs"
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.id)
