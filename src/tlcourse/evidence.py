@@ -117,6 +117,10 @@ class ExportedNetwork:
     def digests(self) -> dict[str, str]:
         return {p["name"]: p["sha256"] for p in self.params}
 
+    def holds(self, name: str, tensor: torch.Tensor) -> bool:
+        """Whether the exported parameter ``name`` had exactly ``tensor``'s values (by digest)."""
+        return self.digests.get(name) == digest(tensor)
+
     @property
     def flags(self) -> dict[str, bool]:
         return {p["name"]: p["requires_grad"] for p in self.params}
