@@ -790,6 +790,15 @@ num_trainable = num_frozen = 0
 '''
 
 # --- attacks on the evidence path (verdicts decided in the grader: tlcourse.evidence) ------------
+#: SCORE_SETTRACE_SKIP_ASSERTS's trace function, which also swaps the hidden test's ``_evidence``
+#: for ``_Fake`` on the export line when the cell defines ``forged``.
+_SKIP_CHECKS_AND_SWAP_EXPORT = SCORE_SETTRACE_SKIP_ASSERTS.replace(
+    '        if text.startswith("assert")',
+    '        if text.startswith("_evidence.export(") and "forged" in globals():\n'
+    '            frame.f_globals["_evidence"] = _Fake\n'
+    '        elif text.startswith("assert")')
+assert "_Fake" in _SKIP_CHECKS_AND_SWAP_EXPORT
+
 #: The shared part: evidence that a solved notebook would export (made with the course's own
 #: evidence_data on a frozen copy of net, with the right counts), and a trace function that skips
 #: the visible checks' lines in every later cell. With ``forged`` defined, the trace also swaps the
@@ -812,24 +821,7 @@ class _Fake:
     def export(cell_id, values_of=(), **items):
         for data in forged(cell_id):
             display({MIME: data}, raw=True)
-def _tracer(frame, event, arg):
-    if frame.f_code.co_filename.startswith(("<ipython-input", "/tmp")):
-        frame.f_trace_lines = True
-        return _line
-    return None
-def _line(frame, event, arg):
-    if event == "line":
-        text = linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip()
-        if text.startswith("_evidence.export(") and "forged" in globals():
-            frame.f_globals["_evidence"] = _Fake
-        elif text.startswith("assert") or "check_" in text:
-            try:
-                frame.f_lineno = frame.f_lineno + 1
-            except ValueError:
-                pass
-    return _line
-sys.settrace(_tracer)
-'''
+''' + _SKIP_CHECKS_AND_SWAP_EXPORT
 
 EVIDENCE_PICKLE = EVIDENCE_FORGER % '''
 import base64, pickle
