@@ -26,7 +26,6 @@ import io
 
 from nbformat.v4 import new_output
 from nbgrader.preprocessors import NbGraderPreprocessor as Preprocessor
-from traitlets import Bool
 
 from tlcourse.checks.base import CheckFailed, GradingError
 from tlcourse.checks.verdicts import verdict_for
@@ -41,11 +40,7 @@ DECIDED_HERE = ("(Decided by the grader, outside your notebook's kernel, from wh
 class DecideInGrader(Preprocessor):
     """After execution: decide the listed test cells on their exported evidence."""
 
-    enabled = Bool(True, help="decide the listed test cells in the grader").tag(config=True)
-
     def preprocess(self, nb, resources):
-        if not self.enabled:
-            return nb, resources
         assignment = resources.get("nbgrader", {}).get("assignment", "")
         for cell in nb.cells:
             if cell.cell_type != "code":
