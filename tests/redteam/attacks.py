@@ -830,9 +830,9 @@ class _Payload:
         import os
         return (os.system, ("touch /tmp/redteam-evidence-pickle-ran",))
 def forged(cell_id):
-    data = honest(cell_id)
-    data["items"]["net"]["values"] = base64.b64encode(pickle.dumps({"fc.weight": _Payload()})).decode()
-    return [data]
+    _evidence_data = honest(cell_id)
+    _evidence_data["items"]["net"]["values"] = base64.b64encode(pickle.dumps({"fc.weight": _Payload()})).decode()
+    return [_evidence_data]
 '''
 
 EVIDENCE_OTHER_CELL = EVIDENCE_FORGER % '''
