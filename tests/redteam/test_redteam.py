@@ -18,12 +18,11 @@ import pytest
 
 from autograder.nbgrader_cli import nbgrader
 from tests.redteam.cases import ASSIGNMENT, ATTACKS, CLASSES
-from tlcourse.nbgrader_ext.grader_verdicts import DECIDED_HERE
 from tests.redteam.harness import (BEFORE, DURING, HONEST_SCORES, Listener, RunSecrets, autograded_notebook,
                                    before_copy, build_red_team, cell_grades, cell_outputs, comparable,
-                                   feedback_text,
-                                   fingerprint, grade_red_team, hidden_lines, left_behind, marked_processes,
-                                   outside_entries, output_text)
+                                   feedback_text, fingerprint, grade_red_team, hidden_lines, left_behind,
+                                   marked_processes, outside_entries, output_text)
+from tlcourse.nbgrader_ext.grader_verdicts import DECIDED_HERE
 
 pytestmark = pytest.mark.slow
 
