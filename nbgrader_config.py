@@ -13,7 +13,7 @@ from nbgrader.validator import Validator
 
 from tlcourse.exchange import exchange_root
 from tlcourse.gradebook import gradebook_url
-from tlcourse.nbgrader_ext import (ColabSetup, FlagTampering, GradingExecute, HideHiddenTests,
+from tlcourse.nbgrader_ext import (ColabSetup, DecideInGrader, FlagTampering, GradingExecute, HideHiddenTests,
                                   KeepOnlyNotebooks, MarkForManualReview, NameExerciseStubs,
                                   ReimportChecks,
                                   RestoreAllTestCells, StderrIsNotFailure,
@@ -61,12 +61,15 @@ def _defaults(converter, name):
     return list(converter.class_traits()[name].default())
 
 
-def _with_grading_execute(preprocessors):
+def _with_grading_execute(preprocessors, decide_in_grader=False):
     """Execute replaced by GradingExecute (limited kernels); StderrIsNotFailure and
     FlagTampering (graded cells that ran after code rebinding what tests use score 0,
-    with the reason) right after it."""
+    with the reason) right after it. With ``decide_in_grader`` (autograde), between them,
+    DecideInGrader: test cells whose hidden part exports evidence (tlcourse.evidence) are
+    decided in nbgrader's process, out of the student's reach (tlcourse.checks.verdicts)."""
     at = preprocessors.index(Execute)
-    return preprocessors[:at] + [GradingExecute, StderrIsNotFailure, FlagTampering] + preprocessors[at + 1:]
+    after = [GradingExecute, StderrIsNotFailure] + ([DecideInGrader] if decide_in_grader else []) + [FlagTampering]
+    return preprocessors[:at] + after + preprocessors[at + 1:]
 
 
 # Hidden tests import the checks, and the course modules the checks import, anew: a student
@@ -76,7 +79,7 @@ def _with_grading_execute(preprocessors):
 # file or an IPython profile shipped with the submission is never importable
 # (autograder.intake lists them in the grading report).
 _autograde = [KeepOnlyNotebooks, ReimportChecks] + _with_grading_execute(
-    _defaults(Autograde, "autograde_preprocessors"))
+    _defaults(Autograde, "autograde_preprocessors"), decide_in_grader=True)
 # Graded cells that ran after code the tampering scan cannot judge (exec, ctypes, ...) keep
 # their points and get nbgrader's needs_manual_grade, right after nbgrader saved the grades:
 # formgrader lists them for the instructor.

@@ -788,3 +788,77 @@ def _hook(frame, event, arg):
 sys.setprofile(_hook)
 num_trainable = num_frozen = 0
 '''
+
+# --- attacks on the evidence path (verdicts decided in the grader: tlcourse.evidence) ------------
+#: SCORE_SETTRACE_SKIP_ASSERTS's trace function, which also swaps the hidden test's ``_evidence``
+#: for ``_Fake`` on the export line when the cell defines ``forged``.
+_SKIP_CHECKS_AND_SWAP_EXPORT = SCORE_SETTRACE_SKIP_ASSERTS.replace(
+    '        if text.startswith("assert")',
+    '        if text.startswith("_evidence.export(") and "forged" in globals():\n'
+    '            frame.f_globals["_evidence"] = _Fake\n'
+    '        elif text.startswith("assert")')
+assert "_Fake" in _SKIP_CHECKS_AND_SWAP_EXPORT
+
+#: The shared part: evidence that a solved notebook would export (made with the course's own
+#: evidence_data on a frozen copy of net, with the right counts), and a trace function that skips
+#: the visible checks' lines in every later cell. With ``forged`` defined, the trace also swaps the
+#: hidden test's ``_evidence`` for an object whose export displays ``forged(cell_id)`` instead.
+EVIDENCE_FORGER = '''
+import copy, linecache, sys
+from IPython.display import display
+import tlcourse.evidence as _real
+MIME = _real.EVIDENCE_MIME
+_frozen = copy.deepcopy(net)
+for _n, _p in _frozen.named_parameters():
+    _p.requires_grad = _n.startswith("fc.")
+def honest(cell_id):
+    if cell_id == "ex1_freeze_tests":
+        return _real.evidence_data(cell_id, ("fc.",), net=_frozen)
+    return _real.evidence_data(cell_id, net=_frozen, num_trainable=2_565, num_frozen=11_176_512)
+%s
+class _Fake:
+    @staticmethod
+    def export(cell_id, values_of=(), **items):
+        for data in forged(cell_id):
+            display({MIME: data}, raw=True)
+''' + _SKIP_CHECKS_AND_SWAP_EXPORT
+
+EVIDENCE_PICKLE = EVIDENCE_FORGER % '''
+import base64, pickle
+class _Payload:
+    def __reduce__(self):
+        import os
+        return (os.system, ("touch /tmp/redteam-evidence-pickle-ran",))
+def forged(cell_id):
+    _evidence_data = honest(cell_id)
+    _evidence_data["items"]["net"]["values"] = base64.b64encode(pickle.dumps({"fc.weight": _Payload()})).decode()
+    return [_evidence_data]
+'''
+
+EVIDENCE_OTHER_CELL = EVIDENCE_FORGER % '''
+def forged(cell_id):
+    return [honest("ex2_counts_tests" if cell_id == "ex1_freeze_tests" else "ex1_freeze_tests")]
+'''
+
+EVIDENCE_FLOOD = EVIDENCE_FORGER % '''
+def forged(cell_id):
+    return [honest(cell_id)] * 20 + [{**honest(cell_id), "padding": "x" * 300_000}]
+'''
+
+EVIDENCE_EARLIER_CELL = EVIDENCE_FORGER % '' + '''
+for _cell in ("ex1_freeze_tests", "ex2_counts_tests"):
+    display({MIME: honest(_cell)}, raw=True)
+'''
+
+EVIDENCE_POST_RUN_CELL = EVIDENCE_FORGER % '' + '''
+def _after(*args):
+    for _cell in ("ex1_freeze_tests", "ex2_counts_tests"):
+        display({MIME: honest(_cell)}, raw=True)
+get_ipython().events.register("post_run_cell", _after)
+'''
+
+EVIDENCE_HUGE_HEAD = '''
+for name, param in net.named_parameters():
+    param.requires_grad = False
+net.fc = nn.Linear(512, 200)   # 400 kB of head values: more than the evidence may carry
+'''

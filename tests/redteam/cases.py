@@ -16,6 +16,10 @@ ex2 counts 2, ex3 the lecture's examples 3 and the rules 3 - 10 points) with one
 ``zeroed`` (proven rebinding: TamperingSuspected, 0 points), ``review`` (points provisional,
 nbgrader's needs_manual_grade set), ``clean`` (no finding), or None (not asserted: the attack
 runs after every graded cell, or the scan's verdict does not decide this case).
+``zero`` names test cells of ex1 and ex2 (decided in the grader: tlcourse.checks.verdicts) that must
+score 0 whatever the scan says (their visible check in the kernel, or the grader); ``decided`` those
+of them whose 0 the grader must decide, its reason in the outputs: whatever the attack did in the
+kernel, the verdict on what those cells exported (or failed to export) is reached outside it.
 """
 
 from __future__ import annotations
@@ -44,6 +48,8 @@ class Attack:
     base: str = "solved"
     score: float = 10
     scan: str | None = None
+    zero: tuple[str, ...] = ()
+    decided: tuple[str, ...] = ()
 
 
 def _with_shadow(code: str) -> str:
@@ -66,6 +72,8 @@ def _pickle_payload() -> str:
 
 
 EX1, EX2, EX3 = "ex1_freeze", "ex2_counts", "ex3_choose_strategy"
+#: The test cells of EX1 and EX2, decided in the grader on their evidence.
+T1, T2 = "ex1_freeze_tests", "ex2_counts_tests"
 
 ATTACKS = [
     # --- read: hidden tests, other students, the grader's secrets -----------------------------
@@ -166,9 +174,10 @@ ATTACKS = [
            where=f"replace:{EX1}", base="blank", score=0, scan="zeroed"),
     Attack("evade_input_transformer_exec", "evade", "an input transformer rewriting later cells to `pass`, "
            "installed by exec of base64", _input_transformer_payload(), where=f"replace:{EX1}", base="blank",
-           score=0, scan="review"),
+           score=0, scan="review", zero=(T1, T2), decided=(T1, T2)),
     Attack("evade_settrace_skips_asserts", "evade", "a trace function that jumps over assert and check lines",
-           a.SCORE_SETTRACE_SKIP_ASSERTS, where=f"replace:{EX1}", base="blank", score=0, scan="review"),
+           a.SCORE_SETTRACE_SKIP_ASSERTS, where=f"replace:{EX1}", base="blank", score=0, scan="review",
+           zero=(T1, T2)),
     Attack("evade_gc_patches_checks", "evade", "gc.get_objects() to find the checks and swap their __code__",
            a.SCORE_GC_PATCH_CHECKS, where=f"replace:{EX1}", base="blank", score=0, scan="zeroed"),
     Attack("evade_builtins_isinstance", "evade", "builtins.isinstance patched so anything is a str",
@@ -183,9 +192,30 @@ ATTACKS = [
            _pickle_payload() + SWAPPED_COUNTS, where=f"replace:{EX2}", score=8),
     Attack("evade_setprofile_patches_fresh_checks", "evade", "a profile hook re-patching the freshly imported "
            "checks on every call", a.EVADE_FRAME_GLOBALS, where=f"replace:{EX1}", base="blank", score=0,
-           scan="review"),
+           scan="review", zero=(T1, T2)),
     Attack("evade_shell_command_edits_package", "evade", "`python3 -c` in a shell command appends a no-op check "
            "to the installed package", a.EVADE_VIA_OS_SYSTEM_PYTHON + SWAPPED_COUNTS, where=f"replace:{EX2}", score=8),
+    # --- evade the verdict: attacks on the evidence the grader decides on. The trace function set in
+    # ex1's answer cell (net left unfrozen: ex1's visible check fails in the kernel) skips the visible
+    # checks' lines of ex2's test cell and swaps its export; ex2's honest answer would pass ---------
+    Attack("evade_evidence_pickle_payload", "evade", "the hidden test's export swapped (trace function) for "
+           "evidence whose tensors are a pickle that runs a shell command", a.EVIDENCE_PICKLE,
+           where=f"replace:{EX1}", score=6, scan="review", zero=(T1, T2), decided=(T2,)),
+    Attack("evade_evidence_for_another_cell", "evade", "each test cell made to show a solved notebook's "
+           "evidence of the OTHER cell", a.EVIDENCE_OTHER_CELL, where=f"replace:{EX1}",
+           score=6, scan="review", zero=(T1, T2), decided=(T2,)),
+    Attack("evade_evidence_flood", "evade", "21 evidence outputs per test cell, the last one 300 kB",
+           a.EVIDENCE_FLOOD, where=f"replace:{EX1}", score=6, scan="review", zero=(T1, T2), decided=(T2,)),
+    Attack("evade_evidence_from_earlier_cell", "evade", "a solved notebook's evidence of ex2 shown by its "
+           "answer cell, which swaps the counts", a.EVIDENCE_EARLIER_CELL + SWAPPED_COUNTS,
+           where=f"replace:{EX2}", score=8, scan="review", zero=(T2,)),
+    Attack("evade_evidence_post_run_cell", "evade", "a post_run_cell hook adding a solved notebook's "
+           "evidence to every later cell (proven shell tampering: every later test scores 0)",
+           a.EVIDENCE_POST_RUN_CELL, where=f"replace:{EX1}", score=0, scan="zeroed", zero=(T1, T2),
+           decided=(T2,)),
+    Attack("evade_evidence_huge_head", "evade", "a frozen base with a 200-class head: its values too big "
+           "to export, the counts not ResNet-18's", a.EVIDENCE_HUGE_HEAD, where=f"replace:{EX1}",
+           score=6, zero=(T1, T2), decided=(T1, T2)),
 ]
 
 BY_ID = {attack.id: attack for attack in ATTACKS}

@@ -371,6 +371,13 @@ def output_text(path: Path) -> str:
     return json.dumps([cell.get("outputs", []) for cell in nb["cells"]])
 
 
+def cell_outputs(course: Path, student: str, grade_id: str) -> str:
+    """What the outputs of ``student``'s graded cell ``grade_id`` say."""
+    nb = json.loads(autograded_notebook(course, student).read_text())
+    return json.dumps([cell.get("outputs", []) for cell in nb["cells"]
+                       if cell["metadata"].get("nbgrader", {}).get("grade_id") == grade_id])
+
+
 def feedback_text(course: Path, student: str) -> str:
     pages = (course / "feedback" / student / ASSIGNMENT).glob("*.html")
     return "\n".join(html.unescape(page.read_text()) for page in pages)

@@ -19,9 +19,10 @@ import pytest
 from autograder.nbgrader_cli import nbgrader
 from tests.redteam.cases import ASSIGNMENT, ATTACKS, CLASSES
 from tests.redteam.harness import (BEFORE, DURING, HONEST_SCORES, Listener, RunSecrets, autograded_notebook,
-                                   before_copy, build_red_team, cell_grades, comparable, feedback_text,
-                                   fingerprint, grade_red_team, hidden_lines, left_behind, marked_processes,
-                                   outside_entries, output_text)
+                                   before_copy, build_red_team, cell_grades, cell_outputs, comparable,
+                                   feedback_text, fingerprint, grade_red_team, hidden_lines, left_behind,
+                                   marked_processes, outside_entries, output_text)
+from tlcourse.nbgrader_ext.grader_verdicts import DECIDED_HERE
 
 pytestmark = pytest.mark.slow
 
@@ -69,6 +70,9 @@ def test_the_attack_earns_only_what_its_honest_part_earns(red_team, attack):
         assert "TamperingSuspected" in text
     if attack.scan == "clean":
         assert "TamperingSuspected" not in text and not any(review for _, review in grades.values())
+    assert [grades[cell][0] for cell in attack.zero] == [0] * len(attack.zero), f"{attack.id}: {grades}"
+    for cell in attack.decided:
+        assert DECIDED_HERE in cell_outputs(red_team["course"], attack.id, cell), f"{attack.id}: {cell} not decided here"
 
 
 @pytest.mark.parametrize("attack", ATTACKS, ids=lambda a: a.id)

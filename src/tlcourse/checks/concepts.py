@@ -92,15 +92,19 @@ def exercise_net() -> nn.Module:
     return net
 
 
-def check_same_network(net: nn.Module, reference: nn.Module) -> None:
-    """``net`` has ``reference``'s parameters: the same names, shapes and values."""
+def check_same_network(net: nn.Module, reference: nn.Module, differs: Callable[[str], bool] | None = None) -> None:
+    """``net`` has ``reference``'s parameters: the same names, shapes and values (``differs(name)``
+    says whether a parameter's values differ from the reference's, when ``net`` holds no values)."""
     ours, theirs = dict(net.named_parameters()), dict(reference.named_parameters())
     differ = [n for n in theirs if n not in ours or ours[n].shape != theirs[n].shape]
     extra = [n for n in ours if n not in theirs]
     require(not differ and not extra, "net with the layers the notebook built (ResNet-18, head Linear(512, 5))",
             f"other layers: {short_list(differ + extra)}",
             "exercise 1 only decides which parameters learn; it does not change the network.", FREEZE)
-    changed = [n for n in theirs if not torch.equal(ours[n].detach(), theirs[n].detach())]
+    if differs is None:
+        def differs(n):
+            return not torch.equal(ours[n].detach(), theirs[n].detach())
+    changed = [n for n in theirs if differs(n)]
     base = [n for n in changed if not n.startswith("fc.")]
     require(not base, "the base's weights as the notebook built them",
             f"other values in {short_list(base)}",
@@ -225,6 +229,71 @@ def check_counts(net: nn.Module, num_trainable, num_frozen) -> None:
     if head and {n for n, p in net.named_parameters() if p.requires_grad} != set(head):
         note_earlier("exercise 1", "your counts are right for net as it is, but net is not frozen the "
                      "way exercise 1 asks (only net.fc trainable)")
+
+
+# --- verdicts decided in the grader, from what the test cells export (tlcourse.evidence) ----------
+
+
+def _training_step_changes(flags: dict[str, bool], head: dict[str, torch.Tensor]) -> list[str]:
+    """The parameters one real SGD step changes on the exercise's network with these
+    ``requires_grad`` flags and head values, run here (in the grader)."""
+    net = exercise_net()
+    with torch.no_grad():
+        for name, p in net.named_parameters():
+            if name in head:
+                p.copy_(head[name])
+            p.requires_grad_(flags[name])
+    before = {n: p.detach().clone() for n, p in net.named_parameters()}
+    trainable = [p for p in net.parameters() if p.requires_grad]
+    if not trainable:
+        return []
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(EXERCISE_SEED)
+        images, labels = torch.randn(4, 3, 32, 32), torch.tensor([0, 1, 2, 3])
+        optimizer = torch.optim.SGD(trainable, lr=0.1)
+        net.train()
+        optimizer.zero_grad()
+        nn.functional.cross_entropy(net(images), labels).backward()
+        optimizer.step()
+    return sorted(n for n, p in net.named_parameters() if not torch.equal(p, before[n]))
+
+
+@grading_check
+def verdict_only_head_trainable(evidence) -> None:
+    """Exercise 1's hidden test, decided on its evidence (a ``tlcourse.evidence.Evidence``; ``net``:
+    flags, digests, the head's values): only the head is trainable, the network is the one the notebook built, and one
+    training step run in the grader changes the head only."""
+    exported = evidence.network("net")
+    if not hasattr(exported, "module"):
+        require_network(exported, FREEZE)
+    net = exported.module()
+    check_only_head_trainable(net)
+    reference = exercise_net()
+    theirs = dict(reference.named_parameters())
+    check_same_network(net, reference, differs=lambda n: not exported.holds(n, theirs[n]))
+    changed = _training_step_changes(exported.flags, exported.values)
+    require(changed == ["fc.bias", "fc.weight"], "a training step that changes net.fc only",
+            f"a training step changed {short_list(changed) or 'nothing'}",
+            "with only the head trainable, an optimizer step updates the head's weight and bias and "
+            "nothing else.", FREEZE)
+
+
+@grading_check
+def verdict_counts(evidence) -> None:
+    """Exercise 2's hidden test, decided on its evidence (``net``'s names, shapes and flags, the
+    two counts): the counts of net as exercise 1 left it, on a ResNet-18 with a 5-class head."""
+    exported = evidence.network("net")
+    net = exported.module() if hasattr(exported, "module") else exported
+    check_counts(net, evidence.answer("num_trainable"), evidence.answer("num_frozen"))
+    total, expected = (sum(p.numel() for p in net.parameters()),
+                       sum(p.numel() for p in exercise_net().parameters()))
+    require(total == expected, f"net still ResNet-18 with a 5-class head ({expected:,} parameters)",
+            f"{total:,} parameters", "exercise 2 counts the network the notebook built; run the "
+            "notebook from the top so that net is that network again.", COUNTS)
+
+
+#: The hidden tests of this notebook decided in the grader: grade id -> verdict.
+VERDICTS = {"ex1_freeze_tests": verdict_only_head_trainable, "ex2_counts_tests": verdict_counts}
 
 
 # --- choosing a strategy -----------------------------------------------------------------

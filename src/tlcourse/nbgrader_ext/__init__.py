@@ -11,6 +11,7 @@
 - ``sandbox_support``: whether the sandbox is on (``TLCOURSE_NO_SANDBOX``) and can run here.
 - ``sandboxed_kernel``: grading kernels in that sandbox, from a fixed command (autograde, validate).
 - ``grading_execute``: execution with those kernels, capped output, dead kernels reported.
+- ``grader_verdicts``: test cells that export evidence are decided in the grader, not in the kernel.
 - ``tampering``: graded cells that ran after code rebinding what the tests use score 0;
   after code the scan cannot judge, they are listed for review.
 - ``manual_review``: those cells get nbgrader's needs_manual_grade, so formgrader shows them.
@@ -24,6 +25,7 @@
 
 from tlcourse.nbgrader_ext.colab_setup import SETUP_TAG, ColabSetup, repository_url, setup_cell_source
 from tlcourse.nbgrader_ext.exercise_stub import NameExerciseStubs
+from tlcourse.nbgrader_ext.grader_verdicts import DecideInGrader
 from tlcourse.nbgrader_ext.grading_execute import GradingExecute, error_output
 from tlcourse.nbgrader_ext.hide_hidden_tests import HideHiddenTests
 from tlcourse.nbgrader_ext.keep_only_notebooks import KeepOnlyNotebooks
@@ -36,7 +38,7 @@ from tlcourse.nbgrader_ext.stderr import StderrIsNotFailure
 from tlcourse.nbgrader_ext.submission_rows import create_submissions_without_autoflush
 from tlcourse.nbgrader_ext.tampering import FlagTampering, tampering_findings
 
-__all__ = ["SETUP_TAG", "ColabSetup", "FlagTampering", "GradingExecute", "HideHiddenTests",
+__all__ = ["SETUP_TAG", "ColabSetup", "DecideInGrader", "FlagTampering", "GradingExecute", "HideHiddenTests",
            "KeepOnlyNotebooks", "LimitedKernelManager", "MarkForManualReview", "NameExerciseStubs", "ReimportChecks",
            "RestoreAllTestCells", "SandboxedKernelManager", "StderrIsNotFailure", "checks_and_dependencies",
            "create_submissions_without_autoflush", "error_output", "limited_command", "parse_size",
