@@ -13,7 +13,9 @@ HTML, the time and the failure reason. The coordinator writes that record into t
 gradebook (``autograder.gradebook_records.record_result``).
 
 The throwaway course of an assignment is built once per worker process and copied for each
-submission (its gradebook holds only the assignment's cells, no student).
+submission (its gradebook holds only the assignment's cells, no student). With ``warm`` (and the
+sandbox on) the nbgrader commands are forks of the worker's warm parent instead of new
+processes, and so are their kernels (``autograder.warm_worker``); the outcome is the same.
 """
 
 from __future__ import annotations

@@ -134,6 +134,11 @@ def serve(path: str, parent: int) -> None:
             if key.fileobj is listener:
                 conn, _ = listener.accept()
                 message, fds, _, _ = socket.recv_fds(conn, 1 << 20, 4)
+                while message and not message.endswith(b"\n"):   # the rest of a long request
+                    more = conn.recv(1 << 20)
+                    if not more:
+                        break
+                    message += more
                 request = json.loads(message)
                 pid = os.fork()
                 if pid == 0:
