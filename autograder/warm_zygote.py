@@ -195,7 +195,7 @@ def main(argv: list[str]) -> int:
         print("usage: python -m autograder.warm_zygote SOCKET [PARENT_PID]", file=sys.stderr)
         return 2
     serve(argv[0], int(argv[1]) if len(argv) == 2 else os.getppid())
-    return 0
+    os._exit(0)   # its parent is gone: no interpreter shutdown (torch's can take seconds); forks follow
 
 
 if __name__ == "__main__":
