@@ -32,7 +32,7 @@ import signal
 import socket
 import sys
 
-from autograder.supervise import PR_SET_PDEATHSIG, become_subreaper, kill_everything_below
+from autograder.supervise import PR_SET_PDEATHSIG, become_subreaper, descendants, kill_everything_below
 
 #: What the parent imports once (the kernels' and nbgrader's heavy imports); nothing of a course.
 WARM_IMPORTS = ("torch", "torchvision", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
@@ -104,10 +104,17 @@ def start_kernel(request: dict, fds: list[int]) -> int:
 
 def kill_child(pid: int, request: dict) -> None:
     """The caller went away: end what the child runs."""
-    try:
-        os.killpg(pid, signal.SIGKILL) if request.get("kind") == "run" else os.kill(pid, signal.SIGKILL)
-    except (ProcessLookupError, PermissionError):
-        pass
+    # the child and all below it (a run may not have made its session yet), then its session
+    for target in [*descendants(pid), pid]:
+        try:
+            os.kill(target, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
+    if request.get("kind") == "run":
+        try:
+            os.killpg(pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            pass
     for procs in request.get("cgroup", []):
         try:
             for line in open(procs).read().split():
