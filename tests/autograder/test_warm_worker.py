@@ -120,7 +120,13 @@ def test_warm_grading_gives_the_gradebook_serial_nbgrader_gives(tmp_path):
         result = grade_submission(GradingTask(files, student, shipped, extra, 600, warm=True))
         assert result.ok, (student, result.reason)
         record_result(warm, result)
+    def points(course):
+        return {s: sum(g[0] or 0 for nb in cells.values() for g in nb[0].values())
+                for s, cells in _cells(course, food, students).items()}
+
+    # serial nbgrader itself must be right first: on a machine loaded past the corpus's 60-s cell
+    # limit a cold kernel's first cells time out (seen at a load average of 30)
+    assert points(serial)["food_reference"] == 10, "serial nbgrader ran past the cell limit: a loaded machine"
     assert _cells(warm, food, students) == _cells(serial, food, students)
-    points = {s: sum(g[0] or 0 for nb in cells.values() for g in nb[0].values())
-              for s, cells in _cells(warm, food, students).items()}
-    assert points["food_reference"] == 10 and points["food_blank"] == 0 and points["food_os_exit"] == 3
+    assert points(warm)["food_reference"] == 10 and points(warm)["food_blank"] == 0
+    assert points(warm)["food_os_exit"] == 3
