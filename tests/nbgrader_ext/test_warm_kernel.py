@@ -74,3 +74,10 @@ def test_the_warm_parent_and_its_socket_are_out_of_reach(warm):
             f"sorted(p for p in os.listdir('/proc') if p.isdigit())]))")
     assert seen[0] is False
     assert seen[1] == ["1", "2"], "only its own init and itself"
+
+
+@pytest.mark.xfail(reason="known gap of warm kernels: after a message-mode interrupt the warm kernel "
+                          "answers with KeyboardInterrupt but its next output does not arrive (not yet "
+                          "understood); nbgrader then loses the cells after an interrupted one", strict=False)
+def test_an_interrupt_stops_a_loop_and_the_kernel_goes_on():
+    cold.test_an_interrupt_stops_a_loop_and_the_kernel_goes_on()

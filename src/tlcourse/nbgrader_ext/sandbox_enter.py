@@ -156,8 +156,20 @@ def drop_privileges() -> None:
     _check(_libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0), "dumpable")
 
 
+def inherited_data() -> int:
+    """Bytes of data segment this fork already has from its warm parent (VmData)."""
+    for line in open("/proc/self/status"):
+        if line.startswith("VmData:"):
+            return int(line.split()[1]) * 1024
+    return 0
+
+
 def set_limits(memory: int, cpu_seconds: int, file_size: int) -> None:
-    """The kernel's rlimits, as ``kernel_limits.LIMITS_LAUNCHER`` sets them for a cold kernel."""
+    """The kernel's rlimits, as ``kernel_limits.LIMITS_LAUNCHER`` sets them for a cold kernel;
+    the data limit counts from what the warm parent left (its imports), so the kernel's own
+    allocations get the budget a cold kernel's have (the cgroup caps the sandbox's real memory)."""
+    if int(memory) > 0:
+        memory = int(memory) + inherited_data()
     for limit, value in ((resource.RLIMIT_DATA, memory), (resource.RLIMIT_CPU, cpu_seconds),
                          (resource.RLIMIT_FSIZE, file_size)):
         if int(value) > 0:
