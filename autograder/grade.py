@@ -220,9 +220,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--course", type=Path, default=Path.cwd(), help="course directory")
     parser.add_argument("--connect-timeout", type=float, default=30,
                         help="seconds to wait for the --scheduler to answer")
-    parser.add_argument("--cold", action="store_true",
-                        help="start nbgrader and every kernel afresh per submission (default when root: "
-                             "forked from each worker's warm parent, see autograder.warm_worker)")
+    parser.add_argument("--warm", action="store_true",
+                        help="fork nbgrader and every sandboxed kernel from each worker's warm parent "
+                             "(root only; see autograder.warm_worker) instead of starting them afresh")
     add_sandbox_flag(parser)
     args = parser.parse_args(argv)
     if args.workers < 1:
@@ -261,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         with client:
             runs = grade_class(client, course_dir, args.assignment, students, timeout=args.timeout,
                                feedback=args.feedback, sandbox=not args.no_sandbox, threads=threads,
-                               warm=not args.cold and os.geteuid() == 0)
+                               warm=args.warm and os.geteuid() == 0)
     except SchedulerGone as error:
         where = f"at {args.scheduler}" if args.scheduler else "of the LocalCluster"
         print(f"The Dask scheduler {where} is gone or unreachable ({error}).\n"
