@@ -55,7 +55,7 @@ class WarmParent:
         if line != "ready":
             self.stop()
             raise RuntimeError(f"the warm grading parent did not start (exit {self.process.poll()}); "
-                               "its error is above. Grade cold instead: pass --cold")
+                               "its error is above. Grade without --warm instead")
 
     def alive(self) -> bool:
         return self.process.poll() is None
