@@ -99,7 +99,7 @@ class SchedulerGone(RuntimeError):
 
 def grade_class(client, course_dir: Path, assignment: str, students: list[str], *,
                 timeout: float = 600, feedback: bool = False, sandbox: bool = True,
-                threads: int | None = None, echo: Callable[..., None] = print,
+                threads: int | None = None, warm: bool = False, echo: Callable[..., None] = print,
                 progress: TextIO | None = None, poll_seconds: float = 2.0,
                 answer_grace: float = ANSWER_GRACE_SECONDS) -> list[GradingRun]:
     """Grade ``students``' submissions of ``assignment`` on the Dask cluster of ``client``;
@@ -116,7 +116,7 @@ def grade_class(client, course_dir: Path, assignment: str, students: list[str], 
     waiting = []
     for student in students:
         files, extra = submission_files(course_dir / "submitted" / student / assignment)
-        waiting.append(GradingTask(course, student, files, extra, timeout, feedback, sandbox, threads))
+        waiting.append(GradingTask(course, student, files, extra, timeout, feedback, sandbox, threads, warm))
     runs: dict[str, GradingRun] = {}
     with tqdm(total=len(students), desc=f"grade {assignment}", unit="submission",
               file=progress or sys.stderr) as bar:
@@ -229,6 +229,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--course", type=Path, default=Path.cwd(), help="course directory")
     parser.add_argument("--connect-timeout", type=float, default=30,
                         help="seconds to wait for the --scheduler to answer")
+    parser.add_argument("--warm", action="store_true",
+                        help="fork nbgrader and every sandboxed kernel from each worker's warm parent "
+                             "(root only; see autograder.warm_worker) instead of starting them afresh")
     add_sandbox_flag(parser)
     args = parser.parse_args(argv)
     if args.workers < 1:
@@ -266,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
             raise SchedulerGone(f"{type(error).__name__}: {error}") from error
         with client:
             runs = grade_class(client, course_dir, args.assignment, students, timeout=args.timeout,
-                               feedback=args.feedback, sandbox=not args.no_sandbox, threads=threads)
+                               feedback=args.feedback, sandbox=not args.no_sandbox, threads=threads,
+                               warm=args.warm and os.geteuid() == 0)
     except SchedulerGone as error:
         where = f"at {args.scheduler}" if args.scheduler else "of the LocalCluster"
         print(f"The Dask scheduler {where} is gone or unreachable ({error}).\n"

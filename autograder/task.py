@@ -15,7 +15,10 @@ gradebook (``autograder.gradebook_records.record_result``).
 The throwaway course of an assignment is built once per worker process and copied for each
 submission (its gradebook holds only the assignment's cells, no student); ``remove_templates``
 deletes them when the process exits (a Dask worker closed with the cluster, or stopped with
-SIGTERM or Ctrl-C, exits normally; a worker killed with SIGKILL leaves them behind).
+SIGTERM or Ctrl-C, exits normally; a worker killed with SIGKILL leaves them behind). With
+``warm`` (and the sandbox on) the nbgrader commands are forks of the worker's warm parent
+instead of new processes, and so are their kernels (``autograder.warm_worker``); the outcome
+is the same.
 """
 
 from __future__ import annotations
@@ -80,6 +83,7 @@ class GradingTask:
     feedback: bool = False              # also run generate_feedback and return its HTML
     sandbox: bool = True                # False only for trusted submissions (--no-sandbox)
     threads: int | None = None          # OMP/MKL threads of the kernel; None: the machine's default
+    warm: bool = False                  # nbgrader and kernels forked from a warm parent (warm_worker)
 
 
 @dataclass
@@ -177,7 +181,19 @@ _templates: dict[str, Path] = {}
 _templates_lock = threading.Lock()
 
 
-def _template(course: CourseFiles, env: dict[str, str], drop: tuple[str, ...]) -> Path:
+def _runner(task: GradingTask):
+    """How this task runs nbgrader: forked from the worker's warm parent (sandboxed tasks with
+    ``warm``), else as a supervised command of its own."""
+    if task.warm and task.sandbox:
+        from functools import partial
+
+        from autograder.warm_worker import warm_nbgrader
+
+        return partial(warm_nbgrader, threads=task.threads)
+    return nbgrader
+
+
+def _template(course: CourseFiles, env: dict[str, str], drop: tuple[str, ...], run=nbgrader) -> Path:
     """The throwaway course of ``course`` in this worker process: built on first use."""
     with _templates_lock:
         found = _templates.get(course.key)
@@ -187,8 +203,7 @@ def _template(course: CourseFiles, env: dict[str, str], drop: tuple[str, ...]) -
         (root / CONFIG_FILE).write_bytes(course.config)
         _write_tree(root / "source" / course.assignment, course.source)
         _write_tree(root / RELEASE_DIR / course.assignment, course.release)
-        nbgrader(root, "generate_assignment", course.assignment, "--force", timeout=300,
-                 env=env, drop=drop)
+        run(root, "generate_assignment", course.assignment, "--force", timeout=300, env=env, drop=drop)
         if course.duedate is not None:
             _set_duedate(root, course.assignment, course.duedate)
         _templates[course.key] = root
@@ -255,14 +270,15 @@ def grade_submission(task: GradingTask) -> GradingResult:
     start = time.perf_counter()
     assignment, student = task.course.assignment, task.student
     env, drop = _grading_env(task)
+    run = _runner(task)
 
     def result(ok: bool, reason: str = "", **kw) -> GradingResult:
         return GradingResult(student, assignment, ok, time.perf_counter() - start, reason,
                              task.extra_files, worker=_worker_name(), **kw)
 
     try:
-        template = _template(task.course, env, drop)
-    except (NbgraderError, subprocess.TimeoutExpired) as error:
+        template = _template(task.course, env, drop, run)
+    except (NbgraderError, RuntimeError, subprocess.TimeoutExpired) as error:
         return result(False, f"the worker could not build the course: {str(error)[-300:]}")
     work = Path(tempfile.mkdtemp(prefix=f"tlcourse-grade-{assignment}-"))
     try:
@@ -272,7 +288,7 @@ def grade_submission(task: GradingTask) -> GradingResult:
         submitted.mkdir(parents=True)
         _write_tree(submitted, task.submission)
         try:
-            proc = nbgrader(course, "autograde", assignment, f"--student={student}", "--force",
+            proc = run(course, "autograde", assignment, f"--student={student}", "--force",
                             check=False, timeout=task.timeout, env=env, drop=drop)
         except subprocess.TimeoutExpired:
             return result(False, f"grading took longer than {task.timeout:g} s and was stopped",
@@ -280,7 +296,7 @@ def grade_submission(task: GradingTask) -> GradingResult:
         ok, reason, empty = judge(proc.returncode, proc.stdout + proc.stderr, assignment)
         feedback: dict[str, File] = {}
         if task.feedback and ok:
-            made = nbgrader(course, "generate_feedback", assignment, f"--student={student}", "--force",
+            made = run(course, "generate_feedback", assignment, f"--student={student}", "--force",
                             check=False, timeout=task.timeout, env=env, drop=drop)
             if made.returncode == 0:
                 feedback = _read_tree(course / "feedback" / student / assignment)

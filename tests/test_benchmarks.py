@@ -97,3 +97,31 @@ def test_each_section_says_when_it_was_measured_and_under_what_load():
     text = report(results)
     assert "Measured 2026-11-30; 1-minute load average at the start: 6.9." in text
     assert "Measured 2026-11-23; 1-minute load average at the start: 0.62." in text
+
+
+def warm_grading(nbgrader_s, warm_s, equal=True):
+    return {"submissions": 6, "per_submission_s": {"nbgrader": nbgrader_s, "warm": warm_s},
+            "throughput_per_min": {"1": 10.0, "2": 16.0}, "equal_grades": equal, "all_graded": True}
+
+
+@pytest.mark.parametrize("warm_s, verdict", [(5.0, "met"), (6.0, "**missed**")])
+def test_the_warm_cost_is_checked_against_one_third_of_nbgrader(warm_s, verdict):
+    text = bench.report({"grading": warm_grading(15.0, warm_s)})
+    assert f"(target at most one third: {verdict})" in text
+    assert "grades equal cell by cell: yes" in text
+
+
+def test_unequal_grades_are_said_and_the_class_estimates_come_from_the_best_throughput():
+    text = bench.report({"grading": warm_grading(15.0, 4.0, equal=False)})
+    assert "grades equal cell by cell: **no**" in text
+    assert "800 submissions take about 0.8 h on this machine" in text   # 800 / 16 per min
+    assert "10,000 submissions take about 10.4 h on this machine" in text
+
+
+def test_the_committed_grading_section_has_the_warm_schema():
+    grading = json.loads(bench.RESULTS.read_text())["grading"]
+    assert set(grading["per_submission_s"]) == {"nbgrader", "warm"}
+    assert set(grading["throughput_per_min"]) == {"1", "2"}
+    assert isinstance(grading["equal_grades"], bool)
+    assert {"date", "load_average_1min_at_start"} <= set(grading["measured"])
+    assert all(v > 0 for v in [*grading["per_submission_s"].values(), *grading["throughput_per_min"].values()])

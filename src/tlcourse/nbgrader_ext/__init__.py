@@ -10,6 +10,8 @@
 - ``kernel_cache``: the grader's read-only cache for sandboxed kernels (stand-in data, font list).
 - ``sandbox_support``: whether the sandbox is on (``TLCOURSE_NO_SANDBOX``) and can run here.
 - ``sandboxed_kernel``: grading kernels in that sandbox, from a fixed command (autograde, validate).
+- ``sandbox_enter``: the same sandbox entered by a process forked from a warm parent (system calls).
+- ``warm_kernel``: grading kernels forked from a warm parent, each in a sandbox of its own.
 - ``grading_execute``: execution with those kernels, capped output, dead kernels reported.
 - ``grader_verdicts``: test cells that export evidence are decided in the grader, not in the kernel.
 - ``tampering``: graded cells that ran after code rebinding what the tests use score 0;
@@ -37,9 +39,10 @@ from tlcourse.nbgrader_ext.sandboxed_kernel import SandboxedKernelManager
 from tlcourse.nbgrader_ext.stderr import StderrIsNotFailure
 from tlcourse.nbgrader_ext.submission_rows import create_submissions_without_autoflush
 from tlcourse.nbgrader_ext.tampering import FlagTampering, tampering_findings
+from tlcourse.nbgrader_ext.warm_kernel import WarmKernelManager
 
 __all__ = ["SETUP_TAG", "ColabSetup", "DecideInGrader", "FlagTampering", "GradingExecute", "HideHiddenTests",
            "KeepOnlyNotebooks", "LimitedKernelManager", "MarkForManualReview", "NameExerciseStubs", "ReimportChecks",
-           "RestoreAllTestCells", "SandboxedKernelManager", "StderrIsNotFailure", "checks_and_dependencies",
+           "RestoreAllTestCells", "SandboxedKernelManager", "StderrIsNotFailure", "WarmKernelManager", "checks_and_dependencies",
            "create_submissions_without_autoflush", "error_output", "limited_command", "parse_size",
            "repository_url", "setup_cell_source", "tampering_findings"]

@@ -10,6 +10,7 @@ from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer
 
 from tlcourse.nbgrader_ext.sandboxed_kernel import SandboxedKernelManager
+from tlcourse.nbgrader_ext.warm_kernel import WarmKernelManager, warm_socket
 
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
@@ -48,7 +49,8 @@ class GradingExecute(Execute):
     }).tag(config=True)
 
     def __init__(self, **kw):
-        kw.setdefault("kernel_manager_class", SandboxedKernelManager)
+        # a warm worker (autograder.warm_worker) names its warm parent: kernels are forked there
+        kw.setdefault("kernel_manager_class", WarmKernelManager if warm_socket() else SandboxedKernelManager)
         super().__init__(**kw)
 
     def preprocess(self, nb, resources=None, km=None):

@@ -1,0 +1,132 @@
+"""Warm nbgrader runs: the same outcome as a cold nbgrader command, the time limit kept, nothing
+left behind, and the warm parent gone with its worker (real warm parent, real nbgrader)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from autograder.course import fresh_course_dir
+from autograder.nbgrader_cli import nbgrader
+from autograder.supervise import descendants
+from autograder.warm_worker import warm_nbgrader, warm_parent
+from tlcourse.nbgrader_ext.sandbox_support import sandbox_problem
+
+pytestmark = pytest.mark.skipif(os.geteuid() != 0 or sandbox_problem() is not None,
+                                reason="warm grading forks sandboxes as root")
+
+
+def _gone(pid: int, seconds: float = 10) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        if Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z":
+            return True
+        time.sleep(0.05)
+    return False
+
+
+def test_a_warm_run_makes_what_the_cold_command_makes(tmp_path):
+    warm, cold = fresh_course_dir(tmp_path / "warm"), fresh_course_dir(tmp_path / "cold")
+    made = warm_nbgrader(warm, "generate_assignment", "01_concepts", "--force", timeout=300)
+    nbgrader(cold, "generate_assignment", "01_concepts", "--force", timeout=300)
+    assert made.returncode == 0
+    def release(course):   # the student versions (nbgrader_config.py: release_directory)
+        return {p.relative_to(course).as_posix(): p.read_bytes()
+                for p in (course / "notebooks").rglob("*") if p.is_file()}
+
+    assert release(warm) and release(warm) == release(cold)
+    bad = warm_nbgrader(warm, "autograde", "no_such_assignment", check=False, timeout=300)
+    assert bad.returncode != 0 and bad.returncode == nbgrader(
+        cold, "autograde", "no_such_assignment", check=False, timeout=300).returncode
+
+
+def test_a_run_past_its_time_is_stopped_with_all_it_started(tmp_path):
+    course = fresh_course_dir(tmp_path / "course")
+    parent = warm_parent()
+    started = time.monotonic()
+    with pytest.raises(subprocess.TimeoutExpired):
+        warm_nbgrader(course, "generate_assignment", "01_concepts", "--force", timeout=0.5)
+    assert time.monotonic() - started < 30
+    deadline = time.monotonic() + 10
+    while descendants(parent.process.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert descendants(parent.process.pid) == [], "the run and all it started were killed"
+
+
+def test_the_warm_parent_dies_with_its_worker():
+    worker = subprocess.Popen(
+        [sys.executable, "-c", "from autograder.warm_worker import warm_parent\n"
+         "print(warm_parent().process.pid, flush=True)\nimport time; time.sleep(600)"],
+        stdout=subprocess.PIPE, text=True, cwd=Path(__file__).resolve().parents[2])
+    zygote = int(worker.stdout.readline())
+    worker.send_signal(signal.SIGKILL)
+    worker.wait()
+    assert _gone(zygote), "the warm parent outlived the worker that started it"
+
+
+#: Different outcomes: full marks, nothing answered, an endless loop (cut at the
+#: corpus's per-cell limit), a kernel that kills itself; and the demo class's partial student.
+WARM_CASES = ["food_reference", "food_blank", "food_infinite_loop", "food_os_exit"]
+
+
+def _cells(course: Path, assignment: str, students: list[str]) -> dict:
+    from autograder.gradebook_records import open_gradebook
+
+    rows = {}
+    with open_gradebook(course) as gb:
+        for student in students:
+            sub = gb.find_submission(assignment, student)
+            rows[student] = {nb.name: ({g.name: (g.auto_score, g.manual_score, g.needs_manual_grade)
+                                        for g in nb.grades},
+                                       {c.name: c.auto_comment for c in nb.comments})
+                             for nb in sub.notebooks}
+    return rows
+
+
+@pytest.mark.slow
+def test_warm_grading_gives_the_gradebook_serial_nbgrader_gives(tmp_path):
+    import shutil
+
+    from autograder.autograde import autograde_one
+    from autograder.demo_class import CLASS
+    from autograder.gradebook_records import record_result
+    from autograder.submissions import write_submission
+    from autograder.task import GradingTask, course_files, grade_submission, submission_files
+    from tests.corpus.build import build_corpus
+    from tests.corpus.cases import CASES
+
+    food = "02_foodvision_head"
+    cases = [c for c in CASES if c.id in WARM_CASES]
+    serial = build_corpus(tmp_path / "serial", cases)
+    partial = next(s for s in CLASS if s.id == "partial")
+    write_submission(serial, partial, food)
+    warm = shutil.copytree(serial, tmp_path / "warm")
+    students = [*WARM_CASES, "partial"]
+    for student in students:
+        assert autograde_one(serial, food, student, timeout=600).ok, student
+    files = course_files(warm, food)
+    for student in students:
+        shipped, extra = submission_files(warm / "submitted" / student / food)
+        result = grade_submission(GradingTask(files, student, shipped, extra, 600, warm=True))
+        assert result.ok, (student, result.reason)
+        record_result(warm, result)
+    def points(course):
+        return {s: sum(g[0] or 0 for nb in cells.values() for g in nb[0].values())
+                for s, cells in _cells(course, food, students).items()}
+
+    # serial nbgrader itself must be right first: on a machine loaded past the corpus's 60-s cell
+    # limit a cold kernel's first cells time out (seen at a load average of 30)
+    assert points(serial)["food_reference"] == 10, "serial nbgrader ran past the cell limit: a loaded machine"
+    assert _cells(warm, food, students) == _cells(serial, food, students)
+    assert points(warm)["food_reference"] == 10 and points(warm)["food_blank"] == 0
+    assert points(warm)["food_os_exit"] == 3
