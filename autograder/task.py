@@ -306,14 +306,3 @@ def grade_submission(task: GradingTask) -> GradingResult:
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
-
-def grade_with_course(course: CourseFiles, task: GradingTask) -> GradingResult:
-    """``grade_submission`` of ``task`` against ``course`` (sent to each worker once, not per task)."""
-    from dataclasses import replace
-
-    return grade_submission(replace(task, course=course))
-
-
-def same(value):
-    """``value`` itself: a task whose result puts the course files on a worker once."""
-    return value
