@@ -59,7 +59,7 @@ ASSIGNMENTS = ["01_concepts", FOOD, "03_hotdog_finetune", "04_scratch_vs_pretrai
 DEMO_EXPECTED = {
     ("reference", "01_concepts"): (10, 10), ("blank", "01_concepts"): (0, 10), ("partial", "01_concepts"): (5, 10),
     # partial: ex3 Linear(1000, 7) and ex5 over every parameter fail; ex4 puts the layer in place,
-    # right on its own (no cascade, issue 13; was 3): 1 + 2 + 2
+    # right on its own (no cascade, issue 13; was 3): ex1 1 + ex2 2 + ex4 1 + ex6 1 (issue 15: ex4 gave ex6 a point)
     ("reference", FOOD): (10, 10), ("blank", FOOD): (0, 10), ("partial", FOOD): (5, 10),
     ("reference", "03_hotdog_finetune"): (10, 10), ("blank", "03_hotdog_finetune"): (0, 10),
     ("partial", "03_hotdog_finetune"): (3, 10),
