@@ -52,3 +52,21 @@ def test_sweep_plots_one_line_per_strategy_at_each_share():
     assert [t.get_text() for t in ax.get_xticklabels()] == ["10", "100"]
     assert [t.get_text() for t in ax.get_legend().get_texts()] == [LABELS["feature_extraction"], LABELS["scratch"]]
     assert list(ax.containers[1].lines[0].get_ydata()) == [0.2, 0.4]  # plain numbers plot as means
+
+
+def test_confusion_matrix_shows_every_count_with_true_classes_as_rows():
+    cm = torch.tensor([[5, 1, 0], [3, 4, 0], [0, 2, 6]])
+    ax = plots.plot_confusion_matrix(cm, ["a", "b", "c"]).axes[0]
+    texts = {(round(t.get_position()[1]), round(t.get_position()[0])): t.get_text() for t in ax.texts}
+    assert texts == {(i, j): str(int(cm[i, j])) for i in range(3) for j in range(3)}
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["a", "b", "c"]
+    assert ax.get_ylabel() == "true class" and ax.get_xlabel() == "predicted class"
+
+
+def test_predictions_grid_titles_name_the_probability_when_given():
+    X = torch.zeros(2, 3, 4, 4)
+    fig = plots.show_predictions(X, torch.tensor([0, 1]), torch.tensor([1, 1]), ["cat", "dog"],
+                                 num_cols=2, prob=torch.tensor([0.91, 0.5]))
+    first, second = (ax.get_title() for ax in fig.axes[:2])
+    assert first == "dog (91%)\n(true: cat)" and second == "dog (50%)\n(true: dog)"
+    assert fig.axes[0].title.get_color() == "red"

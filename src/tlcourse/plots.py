@@ -19,8 +19,10 @@ def denormalize(X: torch.Tensor, mean=IMAGENET_MEAN, std=IMAGENET_STD) -> torch.
 
 
 def show_predictions(X: torch.Tensor, y: torch.Tensor, y_hat: torch.Tensor,
-                     classes: list[str], num_cols: int = 4, scale: float = 2.2):
-    """A grid of images titled with the predicted and the true class (red when wrong)."""
+                     classes: list[str], num_cols: int = 4, scale: float = 2.2,
+                     prob: torch.Tensor | None = None):
+    """A grid of images titled with the predicted and the true class (red when wrong) and, when
+    ``prob`` is given, the probability of the predicted class."""
     import matplotlib.pyplot as plt
 
     images = denormalize(X)
@@ -30,10 +32,35 @@ def show_predictions(X: torch.Tensor, y: torch.Tensor, y_hat: torch.Tensor,
                              squeeze=False)
     for ax in axes.flat:
         ax.axis("off")
-    for ax, img, true, pred in zip(axes.flat, images, y.tolist(), y_hat.tolist()):
+    probs = [None] * n if prob is None else prob.tolist()
+    for ax, img, true, pred, p in zip(axes.flat, images, y.tolist(), y_hat.tolist(), probs):
         ax.imshow(img.permute(1, 2, 0).numpy())
-        ax.set_title(f"{classes[pred]}\n(true: {classes[true]})", fontsize=8,
+        said = classes[pred] if p is None else f"{classes[pred]} ({p:.0%})"
+        ax.set_title(f"{said}\n(true: {classes[true]})", fontsize=8,
                      color="black" if pred == true else "red")
+    fig.tight_layout()
+    return fig
+
+
+def plot_confusion_matrix(cm: torch.Tensor, classes: list[str], title: str = ""):
+    """The confusion matrix as a grid of counts: rows are the true classes, columns the predicted
+    ones; the diagonal holds the correct predictions."""
+    import matplotlib.pyplot as plt
+
+    n = len(classes)
+    fig, ax = plt.subplots(figsize=(1.0 + 0.7 * n, 0.8 + 0.6 * n))
+    ax.imshow(cm.numpy(), cmap="Blues")
+    top = int(cm.max()) if cm.numel() else 0
+    for i in range(n):
+        for j in range(n):
+            value = int(cm[i, j])
+            ax.text(j, i, str(value), ha="center", va="center", fontsize=8,
+                    color="white" if value > top / 2 else "black")
+    ax.set_xticks(range(n), classes, rotation=45, ha="right", fontsize=8)
+    ax.set_yticks(range(n), classes, fontsize=8)
+    ax.set(xlabel="predicted class", ylabel="true class")
+    if title:
+        ax.set_title(title, fontsize=10)
     fig.tight_layout()
     return fig
 

@@ -61,7 +61,7 @@ DEMO_EXPECTED = {
     # ex3's threshold written > 1000 (the rules test fails), justification 1 of 2: 2 + 3 + 1
     ("reference", "01_concepts"): (12, 12), ("blank", "01_concepts"): (0, 12), ("partial", "01_concepts"): (6, 12),
     # partial: ex3 Linear(1000, 7) and ex5 over every parameter fail; ex4 puts the layer in place,
-    # right on its own (no cascade, issue 13; was 3): 1 + 2 + 2
+    # right on its own (no cascade, issue 13; was 3): ex1 1 + ex2 2 + ex4 1 + ex6 1 (issue 15: ex4 gave ex6 a point)
     ("reference", FOOD): (10, 10), ("blank", FOOD): (0, 10), ("partial", FOOD): (5, 10),
     ("reference", "03_hotdog_finetune"): (10, 10), ("blank", "03_hotdog_finetune"): (0, 10),
     ("partial", "03_hotdog_finetune"): (3, 10),

@@ -20,10 +20,11 @@ from torch import nn
 from torchvision import transforms as T
 
 from tlcourse.checks import CheckFailed
-from tlcourse.checks import concepts, finetune, heads, transfer
+from tlcourse.checks import concepts, confusion, finetune, heads, transfer
 
 ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = {"concepts": "01_concepts/concepts.ipynb", "heads": "02_foodvision_head/foodvision_head.ipynb",
+             "confusion": "02_foodvision_head/foodvision_head.ipynb",
              "finetune": "03_hotdog_finetune/hotdog_finetune.ipynb",
              "transfer": "04_scratch_vs_pretrained/scratch_vs_pretrained.ipynb"}
 MEAN, STD = [0.485, 0.456, 0.406], [0.229, 0.224, 0.225]
@@ -145,6 +146,23 @@ def summary(runs, **change):
     return rows
 
 
+def off_diagonal_pair(cm, classes, swap=False, keep_diagonal=False, in_place=False, ties_last=False):
+    """most_confused with one of the mistakes students make (the right rule when none is asked for)."""
+    off = cm if in_place else cm.clone()
+    if not keep_diagonal:
+        off.fill_diagonal_(0)
+    if off.max() == 0:
+        return None
+    flat = off.flatten()
+    k = len(flat) - 1 - int(flat.flip(0).argmax()) if ties_last else int(flat.argmax())
+    i, j = divmod(k, len(classes))
+    return (classes[j], classes[i]) if swap else (classes[i], classes[j])
+
+
+def _check_most_confused(matrices=confusion.VISIBLE, **mistake):
+    confusion.check_most_confused(lambda cm, classes: off_diagonal_pair(cm, classes, **mistake), matrices)
+
+
 def _check_summary(**change):
     runs = transfer.synthetic_runs(seed=0)
     transfer.check_summary(summary(runs, **change), runs)
@@ -164,6 +182,17 @@ MISTAKES = {
         lambda: (lambda net: H.check_optimizer(torch.optim.SGD(net.fc.parameters(), lr=1e-3), net))(frozen()),
         lambda: (lambda net: H.check_optimizer(torch.optim.Adam(net.fc.parameters(), lr=1e-2), net))(frozen()),
         lambda: H.check_optimizer(*stale_optimizer()),
+    ],
+    "confusion": [
+        lambda: _check_most_confused(keep_diagonal=True),
+        lambda: _check_most_confused(swap=True),
+        lambda: _check_most_confused(in_place=True),
+        lambda: _check_most_confused(confusion.HIDDEN, ties_last=True),
+        lambda: confusion.check_most_confused(lambda cm, classes: (0, 1)),
+        lambda: confusion.check_most_confused(lambda cm, classes: ("cereals", "greens")),
+        lambda: confusion.check_most_confused(lambda cm, classes: None),
+        lambda: confusion.check_most_confused(lambda cm, classes: cm[3]),
+        lambda: confusion.check_most_confused(("legumes", "cereals")),
     ],
     "concepts": [
         lambda: concepts.check_only_head_trainable(resnet(5)),

@@ -33,4 +33,4 @@ print(f"ipywidgets {ipywidgets.__version__}")
 EOF
 
 cd "$ROOT"
-exec "$VENV/bin/python" -m pytest tests/quiz tests/test_inspector.py -q -p no:cacheprovider "$@"
+exec "$VENV/bin/python" -m pytest tests/quiz tests/test_inspector.py tests/test_upload.py -q -p no:cacheprovider "$@"

@@ -11,7 +11,7 @@ IMAGENET_CLASSES = 1000
 IN_FEATURES = "Exercise 1 (1 point): how many features reach the head?"
 FREEZE = "Exercise 2 (2 points): freeze the base"
 NEW_LAYER = "Exercise 3 (2 points): build the new head"
-IN_PLACE = "Exercise 4 (2 points): put the new head in place"
+IN_PLACE = "Exercise 4 (1 point): put the new head in place"
 OPTIMIZER = "Exercise 5 (3 points): an optimizer for the head only"
 
 #: What each graded cell of the FoodVision notebook must achieve (one contract per cell); the

@@ -9,10 +9,11 @@ FOOD = "02_foodvision_head"
 
 
 # FoodVision head challenge: ex1 in_features 1, ex2 freeze 2, ex3 new layer 2,
-# ex4 head in place 2, ex5 optimizer 3 - 10 points.
+# ex4 head in place 1, ex5 optimizer 3, ex6 read the confusion matrix 1 - 10 points
+# (issue 15: ex6 added after the training part; ex4 gave it one of its 2 points).
 #: every autograded test cell (a submission that zeroes them all but is still graded)
 ALL_CELLS = ("ex1_in_features_tests", "ex2_freeze_tests", "ex3_new_layer_tests", "ex4_replace_head_tests",
-             "ex5_optimizer_tests")
+             "ex5_optimizer_tests", "ex6_most_confused_tests")
 WRONG_LAYER = "num_classes = 7\nnew_layer = torch.nn.Linear(1000, num_classes)\nnew_layer"
 
 CASES = [
@@ -58,9 +59,10 @@ CASES = [
          edits={"ex3_new_layer": "num_classes = 5\nnew_layer = torch.nn.Linear(in_features, num_classes)"},
          feedback=("FoodVision-7's 7 classes",),
          fails=("ex3_new_layer_tests",)),
-    Case("food_head_frozen", FOOD, 8,
+    Case("food_head_frozen", FOOD, 9,
          "freezes after attaching the head: ex4 (head frozen) fails; ex5's optimizer over the head is right "
-         "and its step is judged on its own (no cascade, issue 13; was 5); 1 + 2 + 2 + 3",
+         "and its step is judged on its own (no cascade, issue 13; was 5); 1 + 2 + 2 + 3 + 1 (ex4 1 point "
+         "since issue 15: was 8)",
          edits={"ex4_replace_head": "net.fc = new_layer\nfor p in net.parameters():\n    p.requires_grad = False"},
          feedback=("a frozen head cannot learn",),
          fails=("ex4_replace_head_tests",)),
@@ -99,9 +101,9 @@ CASES = [
          "pass is not; same score as the plain mistake (no cascade, issue 13; was 3)",
          edits={"ex3_new_layer": WRONG_LAYER + "\nnew_layer.in_features = 512"},
          fails=("ex3_new_layer_tests",)),
-    Case("food_blank_ex1", FOOD, 5,
+    Case("food_blank_ex1", FOOD, 6,
          "ex1 left blank: NameError in ex1, ex3 and ex4; ex5's Adam over net.fc.parameters() is right on "
-         "its own (no cascade, issue 13; was 2); 2 + 3",
+         "its own (no cascade, issue 13; was 2); 2 + 3 + 1 (ex6; ex4 1 point since issue 15: was 5)",
          edits={"ex1_in_features": "# YOUR CODE HERE\nraise NotImplementedError()"},
          fails=("ex1_in_features_tests", "ex3_new_layer_tests", "ex4_replace_head_tests")),
     Case("food_blank", FOOD, 0, "the untouched student notebook", solves=False, fails=EVERY_CELL),
@@ -219,9 +221,10 @@ CASES = [
          "fails, ex4 is right with a note to fix ex2; ex5's optimizer over the head is right; 1 + 2 + 2 + 3",
          edits={"ex2_freeze": "net.eval()"}, feedback=("still trainable",),
          fails=("ex2_freeze_tests",)),
-    Case("food_head_never_placed", FOOD, 8,
+    Case("food_head_never_placed", FOOD, 9,
          "ex4 left blank, ex5 = Adam over new_layer: ex4 fails; ex5's optimizer holds exactly the head the "
-         "student made, right on its own with a note to fix ex4 (no cascade, issue 13); 1 + 2 + 2 + 3",
+         "student made, right on its own with a note to fix ex4 (no cascade, issue 13); 1 + 2 + 2 + 3 + 1 "
+         "(ex4 1 point since issue 15: was 8)",
          edits={"ex4_replace_head": "# YOUR CODE HERE\nraise NotImplementedError()",
                 "ex5_optimizer": "lr = 1e-3\noptimizer = torch.optim.Adam(new_layer.parameters(), lr=lr)"},
          feedback=("fix exercise 4 first",), fails=("ex4_replace_head_tests",)),
@@ -237,6 +240,51 @@ CASES = [
          edits={"ex4_replace_head": "old_fc = net.fc\nnet.fc = new_layer",
                 "ex5_optimizer": "optimizer = torch.optim.Adam(list(old_fc.parameters()) + list(net.fc.parameters()), lr=1e-3)"},
          fails=("ex5_optimizer_tests",)),
+    # --- exercise 6, read the confusion matrix (issue 15): 1 point --------------------------
+    Case("food_ex6_loops", FOOD, 10,
+         "most_confused with two loops over rows and columns and a strict '>' (the first of tied cells "
+         "stays), None when nothing beats 0: every rule of the task, another form",
+         edits={"ex6_most_confused": "def most_confused(cm, classes):\n    best, pair = 0, None\n"
+                "    for i in range(len(classes)):\n        for j in range(len(classes)):\n"
+                "            if i != j and cm[i][j] > best:\n                best, pair = cm[i][j], (classes[i], classes[j])\n"
+                "    return pair"},
+         fails=()),
+    Case("food_ex6_numpy", FOOD, 10,
+         "most_confused on a numpy copy: the diagonal set to -1, np.argmax (the first maximum) and "
+         "unravel_index; a list of the two names, None when the largest count is 0",
+         edits={"ex6_most_confused": "import numpy as np\n\n\ndef most_confused(cm, classes):\n"
+                "    a = cm.numpy().copy()\n    np.fill_diagonal(a, -1)\n"
+                "    i, j = np.unravel_index(np.argmax(a), a.shape)\n"
+                "    return [classes[i], classes[j]] if a[i, j] > 0 else None"},
+         fails=()),
+    Case("food_ex6_diagonal", FOOD, 9,
+         "argmax over the whole matrix, diagonal included: the task says the diagonal (correct "
+         "predictions) is never the answer; ex6 fails",
+         edits={"ex6_most_confused": "def most_confused(cm, classes):\n"
+                "    i, j = divmod(int(cm.argmax()), len(classes))\n    return classes[i], classes[j]"},
+         feedback=("predicted CORRECTLY",), fails=("ex6_most_confused_tests",)),
+    Case("food_ex6_swapped", FOOD, 9,
+         "reads the matrix by columns: returns (predicted, true), the task asks for (true, predicted) with "
+         "rows as the true classes; ex6 fails",
+         edits={"ex6_most_confused": "def most_confused(cm, classes):\n    off = cm.clone()\n"
+                "    off.fill_diagonal_(0)\n    if off.max() == 0:\n        return None\n"
+                "    i, j = divmod(int(off.argmax()), len(classes))\n    return classes[j], classes[i]"},
+         feedback=("rows are the TRUE classes",), fails=("ex6_most_confused_tests",)),
+    Case("food_ex6_in_place", FOOD, 9,
+         "zeroes the diagonal of cm itself (fill_diagonal_ on the argument): the answer pair is right but "
+         "the task says not to change cm; ex6 fails",
+         edits={"ex6_most_confused": "def most_confused(cm, classes):\n    cm.fill_diagonal_(0)\n"
+                "    if cm.max() == 0:\n        return None\n"
+                "    i, j = divmod(int(cm.argmax()), len(classes))\n    return classes[i], classes[j]"},
+         feedback=("cm and classes unchanged",), fails=("ex6_most_confused_tests",)),
+    Case("food_ex6_last_of_ties", FOOD, 9,
+         "loops with '>=': of tied cells the LAST wins, the task asks for the first in reading order; the "
+         "visible matrix has no tie, the hidden one does: ex6 fails",
+         edits={"ex6_most_confused": "def most_confused(cm, classes):\n    best, pair = 0, None\n"
+                "    for i in range(len(classes)):\n        for j in range(len(classes)):\n"
+                "            if i != j and cm[i, j] > 0 and cm[i, j] >= best:\n"
+                "                best, pair = cm[i, j], (classes[i], classes[j])\n    return pair"},
+         feedback=("FIRST of the tied cells",), fails=("ex6_most_confused_tests",)),
     # --- tampering: the real answer is graded, or the cell scores 0 with the reason ----------
     Case("food_edits_tests", FOOD, 8, "wrong layer, and the ex3/ex4 test cells rewritten to `pass`: "
          "nbgrader restores locked cells from the gradebook; ex3 fails (no cascade, issue 13; was 3)", edits={"ex3_new_layer": WRONG_LAYER},
@@ -257,31 +305,32 @@ CASES = [
          fails=("ex3_new_layer_tests",)),
     Case("food_patches_check", FOOD, 3,
          "wrong layer, and check_linear replaced by a no-op before the tests: flagged as tampering, "
-         "every graded cell after it scores 0 (ex1 + ex2 stand)",
+         "every graded cell after it scores 0, ex6 too (ex1 + ex2 stand)",
          edits={"ex3_new_layer": WRONG_LAYER + "\nimport tlcourse.checks.heads as h\n"
                 "h.check_linear = lambda *args, **kwargs: None"},
          feedback=("TamperingSuspected", "h.check_linear"),
-         fails=("ex3_new_layer_tests", "ex4_replace_head_tests", "ex5_optimizer_tests")),
+         fails=("ex3_new_layer_tests", "ex4_replace_head_tests", "ex5_optimizer_tests", "ex6_most_confused_tests")),
     Case("food_patches_require", FOOD, 3,
-         "optimizer over every parameter, and the checks' require() made a no-op: flagged, ex3-ex5 score 0",
+         "optimizer over every parameter, and the checks' require() made a no-op: flagged, ex3-ex6 score 0",
          edits={"ex3_new_layer": "import tlcourse.checks.base as base\nbase.require = lambda *a, **k: None\n"
                 "new_layer = torch.nn.Linear(in_features, 7)",
                 "ex5_optimizer": "optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)"},
          feedback=("TamperingSuspected",),
-         fails=("ex3_new_layer_tests", "ex4_replace_head_tests", "ex5_optimizer_tests")),
-    Case("food_patches_torch", FOOD, 7,
+         fails=("ex3_new_layer_tests", "ex4_replace_head_tests", "ex5_optimizer_tests", "ex6_most_confused_tests")),
+    Case("food_patches_torch", FOOD, 6,
          "optimizer over every parameter, torch.equal patched to always agree (in ex5's answer): "
-         "flagged, ex5 scores 0",
+         "flagged, ex5 and every graded cell after it (ex6, issue 15: was 7) score 0",
          edits={"ex5_optimizer": "torch.equal = lambda a, b: True\n"
                 "optimizer = torch.optim.Adam(net.parameters(), lr=1e-3)"},
          feedback=("TamperingSuspected", "torch.equal"),
-         fails=("ex5_optimizer_tests",)),
+         fails=("ex5_optimizer_tests", "ex6_most_confused_tests")),
     Case("food_swallows_errors", FOOD, 5,
          "head frozen too, and the shell told to swallow every exception: nbgrader still sees the "
-         "error replies, and the scan flags get_ipython(); ex4 and ex5 score 0",
+         "error replies, and the scan flags get_ipython(); ex4, ex5 and ex6 score 0 (ex4 1 point, ex6 "
+         "added: issue 15)",
          edits={"ex4_replace_head": "net.fc = new_layer\nfor p in net.parameters():\n    p.requires_grad = False\n"
                 "get_ipython().set_custom_exc((Exception,), lambda *args, **kwargs: None)"},
-         fails=("ex4_replace_head_tests", "ex5_optimizer_tests")),
+         fails=("ex4_replace_head_tests", "ex5_optimizer_tests", "ex6_most_confused_tests")),
     Case("food_input_transformer", FOOD, 0,
          "wrong layer, and an input transformer that rewrites every later cell to `pass` (the strongest "
          "in-kernel attack): flagged, every graded cell after it scores 0 - ex1's test comes later too",
@@ -304,12 +353,13 @@ CASES = [
          edits={"ex5_optimizer": "while True:\n    pass"}, feedback=("CellTimeoutError",),
          fails=("ex5_optimizer_tests",)),
     Case("food_os_exit", FOOD, 3, "os._exit(0) in ex3's answer: the kernel dies; ex1 + ex2 keep their "
-         "points, later cells are marked as not run", edits={"ex3_new_layer": "import os\nos._exit(0)"},
+         "points, later cells are marked as not run (ex6 too)", edits={"ex3_new_layer": "import os\nos._exit(0)"},
          feedback=("KernelDied",),
-         fails=("ex3_new_layer_tests", "ex4_replace_head_tests", "ex5_optimizer_tests")),
-    Case("food_sys_exit", FOOD, 6, "sys.exit() in ex3's answer: IPython turns it into an error in that "
+         fails=("ex3_new_layer_tests", "ex4_replace_head_tests", "ex5_optimizer_tests", "ex6_most_confused_tests")),
+    Case("food_sys_exit", FOOD, 7, "sys.exit() in ex3's answer: IPython turns it into an error in that "
          "cell and the kernel lives on; new_layer never exists, so ex3 and ex4 fail; ex5's optimizer "
-         "over net.fc is right on its own (no cascade, issue 13; was 3); 1 + 2 + 3",
+         "over net.fc is right on its own (no cascade, issue 13; was 3); 1 + 2 + 3 + 1 (ex4 1 point, ex6 "
+         "added: issue 15; was 6)",
          edits={"ex3_new_layer": "import sys\nsys.exit('giving up')"},
          fails=("ex3_new_layer_tests", "ex4_replace_head_tests")),
     Case("food_huge_allocation", FOOD, 7, "a 12 GiB allocation in ex5's answer: MemoryError inside that "
