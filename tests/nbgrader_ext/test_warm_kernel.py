@@ -81,3 +81,22 @@ def test_the_warm_parent_and_its_socket_are_out_of_reach(warm):
                           "understood); nbgrader then loses the cells after an interrupted one", strict=False)
 def test_an_interrupt_stops_a_loop_and_the_kernel_goes_on():
     cold.test_an_interrupt_stops_a_loop_and_the_kernel_goes_on()
+
+
+def test_children_together_cannot_exceed_the_memory_cap():  # noqa: F811 - the warm version of the cold test
+    """The cgroup's cap holds for the whole warm sandbox too, but the OOM killer may pick the warm
+    kernel itself: the pages it inherited from the warm parent count in its resident size, so it
+    can look larger than any child (a cold kernel loses a child instead). Either way nothing in
+    the sandbox gets past the cap; a warm kernel that dies here is graded as a dead kernel."""
+    with sandboxed_kernel("/", memory="400M") as k:
+        try:
+            codes = k.value(
+                "import subprocess, sys, json\n"
+                "child = 'b = b\"x\" * (150 * 2**20); import time; time.sleep(5)'\n"
+                "procs = [subprocess.Popen([sys.executable, '-c', child]) for _ in range(4)]\n"
+                "print(json.dumps([p.wait() for p in procs]))", timeout=60)
+        except TimeoutError:
+            codes = None
+        kernel_alive = k.loop.run_until_complete(k.km.is_alive())
+    assert (codes is not None and any(code == -9 for code in codes)) or (codes is None and not kernel_alive), \
+        (codes, kernel_alive)

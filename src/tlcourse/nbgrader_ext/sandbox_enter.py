@@ -125,6 +125,10 @@ def lay_out(root: str, mounts: list[str]) -> None:
             mount("proc", target, "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC)
         elif op == "--tmpfs":
             _tmpfs(root + args.pop(0), size, perms)
+        elif op == "--dir":  # a folder made in what is already mounted (bwrap: mode from --perms)
+            target = root + args.pop(0)
+            os.makedirs(target, exist_ok=True)
+            os.chmod(target, int(perms, 8))
         else:
             raise ValueError(f"sandbox: unknown mount argument {op!r}")
         perms, size = "0755", "1g"
