@@ -37,11 +37,12 @@ SYSTEM_EXCHANGE = Path("/usr/local/share/nbgrader/exchange")
 JUPYTER_FOLDERS = ("JUPYTER_CONFIG_DIR", "JUPYTER_CONFIG_PATH", "JUPYTER_DATA_DIR", "JUPYTER_PATH")
 
 
-def graded_cells(notebook_path: Path) -> dict[str, float]:
-    """Points of each autograded test cell of a source notebook, by grade_id."""
+def graded_cells(notebook_path: Path, cell_type: str | None = "code") -> dict[str, float]:
+    """Points of each graded cell of a source notebook by grade_id: the autograded test cells,
+    or with ``cell_type=None`` every graded cell (hand-graded answers too)."""
     nb = nbformat.read(notebook_path, as_version=4)
     return {c.metadata["nbgrader"]["grade_id"]: c.metadata["nbgrader"]["points"] for c in nb.cells
-            if c.metadata.get("nbgrader", {}).get("grade") and c.cell_type == "code"}
+            if c.metadata.get("nbgrader", {}).get("grade") and cell_type in (None, c.cell_type)}
 
 
 class Student:
@@ -86,7 +87,7 @@ def test_two_students_go_through_the_whole_cycle_in_the_course_exchange(tmp_path
     assert (exchange / "outbound" / CONCEPTS / NOTEBOOK).is_file()
 
     # What each student is expected to score: alice answers the exercise right (both of its
-    # test cells), bob writes "<= 1000" for "fewer than 1,000 images" (the examples pass, the
+    # test cells), bob writes "> 1000" for "1,000 images or more" (the examples pass, the
     # threshold rules fail); every other exercise is left as released (0 points).
     source = course / "source" / CONCEPTS / NOTEBOOK
     points = graded_cells(source)
@@ -94,7 +95,7 @@ def test_two_students_go_through_the_whole_cycle_in_the_course_exchange(tmp_path
     off_by_one = PARTIAL_EDITS[CONCEPTS][ANSWER]
     answers = {"alice": (solution, points["ex3_examples_tests"] + points["ex3_rules_tests"]),
                "bob": (off_by_one, points["ex3_examples_tests"])}
-    assert "num_images <= 1000" in off_by_one and "num_images <= 1000" not in solution
+    assert "num_images > 1000" in off_by_one and "num_images > 1000" not in solution
 
     students = {name: Student(name, tmp_path / "homes", course) for name in answers}
     for name, student in students.items():
@@ -115,7 +116,7 @@ def test_two_students_go_through_the_whole_cycle_in_the_course_exchange(tmp_path
     nbgrader(course, "release_feedback", CONCEPTS)
     nbgrader(course, "export", "--to=grades.csv")
 
-    max_score = float(sum(points.values()))
+    max_score = float(sum(graded_cells(source, cell_type=None).values()))  # hand-graded points too
     exported = read_grades(course / "grades.csv")
     with Gradebook(gradebook_url(course), course_id(course)) as gradebook:
         for name, (_, expected) in answers.items():
@@ -128,7 +129,7 @@ def test_two_students_go_through_the_whole_cycle_in_the_course_exchange(tmp_path
         page = student.feedback()
         expected = answers[name][1]
         assert f"Score: {expected:.1f} / {max_score:.1f}" in page, name
-        assert ("num_images <= 1000" in page) == (name == "bob"), name
+        assert ("num_images > 1000" in page) == (name == "bob"), name
     assert students["alice"].feedback() != students["bob"].feedback()
 
     assert SYSTEM_EXCHANGE.exists() == system_exchange_before
