@@ -135,3 +135,21 @@ def test_nbgrader_records_a_flooding_notebook_under_the_cap_and_grades_it_like_t
     assert "output truncated" in notes["ex2_counts"]
     [error] = [o for o in answers["ex3_choose_strategy"].outputs if o.output_type == "error"]
     assert error.evalue.endswith("(cut at 20,000 bytes)")
+
+
+EXPORT = "from tlcourse.evidence import export\nexport('{cell}', count={count})"
+
+
+def test_a_test_cells_evidence_is_kept_after_a_flood_and_only_its_first(tmp_path):
+    # The grader decides a test from its evidence: a flood in an answer cell must not drop it.
+    from tlcourse.evidence import EVIDENCE_MIME
+
+    flood = new_code_cell("print('f' * 50_000)")
+    exported = create_grade_cell(EXPORT.format(cell="t1", count=1) + "\n" + EXPORT.format(cell="t1", count=2),
+                                 grade_id="t1")
+    answer = new_code_cell(EXPORT.format(cell="t2", count=3))  # not a test cell: no exemption
+    _, exported, answer = run(tmp_path, flood, exported, answer,
+                              max_output_bytes=100_000, max_notebook_output_bytes=10_000)
+    kept = [o for o in exported.outputs if EVIDENCE_MIME in o.get("data", {})]
+    assert len(kept) == 1 and '"count"' in json.dumps(kept[0].data[EVIDENCE_MIME])
+    assert not [o for o in answer.outputs if EVIDENCE_MIME in o.get("data", {})]

@@ -9,6 +9,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer
 
+from tlcourse.evidence import EVIDENCE_MIME, MAX_EVIDENCE_BYTES
 from tlcourse.nbgrader_ext.sandboxed_kernel import SandboxedKernelManager
 from tlcourse.nbgrader_ext.warm_kernel import WarmKernelManager, warm_socket
 
@@ -28,7 +29,10 @@ class GradingExecute(Execute):
       cell says so). Streams, displays, execute results, display updates (which rewrite every
       output of their display id) and widget messages all count. An error output is always
       kept, so a failing cell still fails, but its name, message and traceback are cut to
-      ``max_error_bytes``.
+      ``max_error_bytes``. Likewise a test cell's first evidence output (``tlcourse.evidence``)
+      is always kept when it is within ``MAX_EVIDENCE_BYTES`` (the grader rejects a bigger
+      one): the grader decides the test from it, and a flood in the student's cells must not
+      cost a test the student passed.
     - When the kernel dies (``os._exit``, a crash, the CPU limit), the cell it died in
       and every later cell get an error output that says so, and grading goes on: the
       cells that ran before keep their points.
@@ -101,6 +105,9 @@ class GradingExecute(Execute):
             if not self._charge(msg, cell, cell_index, copies=1, note=not first) and not first:
                 return None
             return super().process_message(msg, cell, cell_index)
+        if self._first_evidence(msg, cell):
+            self._charge(msg, cell, cell_index, copies=1, note=False)
+            return super().process_message(msg, cell, cell_index)
         if msg_type in ("stream", "display_data", "execute_result", "update_display_data") \
                 or (msg_type.startswith("comm") and self.store_widget_state):
             if not self._charge(msg, cell, cell_index, copies=self._copies(msg)):
@@ -108,6 +115,19 @@ class GradingExecute(Execute):
                     cell["execution_count"] = content["execution_count"]
                 return None
         return super().process_message(msg, cell, cell_index)
+
+    @staticmethod
+    def _first_evidence(msg, cell) -> bool:
+        """Is this a test cell's first evidence output, of a size the grader reads?"""
+        if msg["msg_type"] != "display_data" or EVIDENCE_MIME not in (msg["content"].get("data") or {}):
+            return False
+        meta = cell.metadata.get("nbgrader", {})
+        if not meta.get("grade") or meta.get("solution"):
+            return False
+        if any(EVIDENCE_MIME in (o.get("data") or {}) for o in cell.outputs):
+            return False
+        # evidence the grader reads, and as much again for the rest of the message at most
+        return _message_size(msg["content"]) <= 2 * MAX_EVIDENCE_BYTES
 
     def _copies(self, msg) -> int:
         """How many outputs a message writes: a display id's update rewrites each of its outputs."""
