@@ -7,6 +7,7 @@ import pytest
 import torch
 
 from tlcourse import lr_sweep
+from tlcourse.checks import lr_rule
 
 
 def features(n=60, dim=8, classes=3, seed=0):
@@ -33,10 +34,29 @@ def test_a_rate_far_too_large_overshoots():
     assert h[100.0][0] > 10 * h[1e-2][0]
 
 
+def test_the_module_the_notebook_imports_offers_no_answer_to_its_exercise():
+    # Notebook 4 imports lr_sweep for the sweep; exercise 4 asks for the rule. No name the
+    # module offers may return the rule's answer on the check's sweeps.
+    import inspect
+
+    from tlcourse.checks.transfer import LR_CASES
+
+    for name, value in vars(lr_sweep).items():
+        if not callable(value) or inspect.isclass(value):
+            continue
+        answers = []
+        for histories in LR_CASES.values():
+            try:
+                answers.append(value(dict(histories)))
+            except Exception:  # noqa: BLE001 - any failure means: not an answer
+                answers.append(Ellipsis)
+        assert answers != [lr_rule.pick_steady_lr(h) for h in LR_CASES.values()], f"lr_sweep.{name}"
+
+
 def test_the_rule_keeps_steady_curves_and_takes_the_lowest_end():
-    assert lr_sweep.steadily_decreasing([3, 2, 1]) and not lr_sweep.steadily_decreasing([3, 3, 1])
-    assert lr_sweep.pick_steady_lr({1.0: [9, 5, 0.1, 0.2], 0.1: [2, 1, 0.5], 0.01: [2, 1.5, 1.2]}) == 0.1
-    assert lr_sweep.pick_steady_lr({1.0: [1, 2]}) is None
+    assert lr_rule.steadily_decreasing([3, 2, 1]) and not lr_rule.steadily_decreasing([3, 3, 1])
+    assert lr_rule.pick_steady_lr({1.0: [9, 5, 0.1, 0.2], 0.1: [2, 1, 0.5], 0.01: [2, 1.5, 1.2]}) == 0.1
+    assert lr_rule.pick_steady_lr({1.0: [1, 2]}) is None
 
 
 def test_the_figure_has_one_line_per_rate():
@@ -56,7 +76,7 @@ def test_the_committed_sweep_is_what_the_notebook_reads():
     assert results["seeds"] == [0, 1, 2] and list(results["rates"]) == ["0.0001", "0.001", "0.01", "0.1", "1"]
     rates = results["rates"]
     assert all(len(r["losses"]) == 3 and all(len(h) == 6 for h in r["losses"]) for r in rates.values())
-    picks = [lr_sweep.pick_steady_lr({float(lr): r["losses"][i] for lr, r in rates.items()}) for i in range(3)]
+    picks = [lr_rule.pick_steady_lr({float(lr): r["losses"][i] for lr, r in rates.items()}) for i in range(3)]
     assert results["picked"] == [f"{p:g}" for p in picks]
 
 

@@ -5,8 +5,8 @@ three-seed run of it on FoodVision-7.
     python -m tlcourse.lr_sweep --out data/results/lr_sweep_head.json --threads 1
 
 writes the JSON results and a Markdown document next to them. The rule the notebook's exercise
-asks students to write (of the rates whose loss falls in every epoch, the one that ends lowest) is
-``pick_steady_lr``, used here only to report what it picks in each seed.
+asks students to write (of the rates whose loss falls in every epoch, the one that ends lowest)
+lives with its check (``tlcourse.checks.lr_rule``); the results report what it picks in each seed.
 """
 
 from __future__ import annotations
@@ -62,18 +62,6 @@ def train_head(F_train: torch.Tensor, y_train: torch.Tensor, num_classes: int, l
     return head, losses
 
 
-def steadily_decreasing(losses: Sequence[float]) -> bool:
-    """Every loss strictly lower than the one before it."""
-    return all(b < a for a, b in zip(losses, losses[1:]))
-
-
-def pick_steady_lr(histories: dict[float, Sequence[float]]) -> float | None:
-    """Of the learning rates whose loss falls in every epoch, the one with the lowest last loss
-    (None if no loss falls in every epoch)."""
-    steady = [lr for lr, losses in histories.items() if steadily_decreasing(losses)]
-    return min(steady, key=lambda lr: histories[lr][-1]) if steady else None
-
-
 def plot_lr_sweep(histories: dict[float, Sequence[float]], title: str = ""):
     """Training loss per epoch, one line per learning rate (log scale: losses that explode stay
     readable next to the ones that fall)."""
@@ -100,6 +88,9 @@ def run(F_train: torch.Tensor, y_train: torch.Tensor, F_test: torch.Tensor, y_te
     """Every rate for every seed: the loss histories, and per rate the final loss and the test
     accuracy of the trained head (mean ± std), how many seeds' losses fell in every epoch, and
     which rate ``pick_steady_lr`` picks per seed."""
+    # the exercise's rule, imported here so that it is not one of this module's names
+    from tlcourse.checks.lr_rule import pick_steady_lr, steadily_decreasing
+
     per_seed: dict[int, dict[float, list[float]]] = {}
     accuracy: dict[float, list[float]] = {lr: [] for lr in lrs}
     for seed in seeds:

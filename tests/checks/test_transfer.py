@@ -526,7 +526,7 @@ def test_each_misreading_of_the_sweep_fails_with_its_own_message(answer, words):
 def test_the_fixed_sweeps_separate_the_misreadings():
     """Each mistake picks another rate than the rule in at least one fixed sweep; the rule's answers
     are the ones read off by hand."""
-    from tlcourse.lr_sweep import pick_steady_lr
+    from tlcourse.checks.lr_rule import pick_steady_lr
 
     assert [pick_steady_lr(h) for h in LR_CASES.values()] == [1e-2, 1e-3, 1e-3, 3e-4, None, 1e-2]
     for mistake in (lr_lowest_final, lr_largest_steady, lr_first_vs_last, lr_not_strict):

@@ -13,7 +13,7 @@ from torch import nn
 
 from tlcourse.checks.base import CheckFailed, GradingError, fail, grading_check, require, short_list
 from tlcourse.history import History, Run
-from tlcourse.lr_sweep import pick_steady_lr, steadily_decreasing
+from tlcourse.checks.lr_rule import pick_steady_lr, steadily_decreasing
 from tlcourse.strategies import STRATEGIES, count_params, is_pretrained, set_up
 
 #: A ResNet's blocks from the head backwards; the stem is conv1 + bn1.
