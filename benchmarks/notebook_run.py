@@ -19,6 +19,7 @@ from pathlib import Path
 import nbformat
 from nbclient import NotebookClient
 
+from autograder.scratch_run import scratch_copy
 from autograder.submissions import solution_code
 
 
@@ -35,10 +36,11 @@ def main(argv: list[str] | None = None) -> int:
     for cell in nb.cells:
         if cell.cell_type == "code":
             cell.source = solution_code(cell.source)
-    start = time.perf_counter()
-    NotebookClient(nb, timeout=3600, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(args.notebook.parent)}}).execute()
-    seconds = time.perf_counter() - start
+    with scratch_copy(args.notebook) as copy:  # what the notebook writes stays out of source/
+        start = time.perf_counter()
+        NotebookClient(nb, timeout=3600, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(copy.parent)}}).execute()
+        seconds = time.perf_counter() - start
     errors = [f"{o.ename}: {o.evalue}"[:200] for c in nb.cells if c.cell_type == "code"
               for o in c.outputs if o.output_type == "error"]
     peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
