@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from tlcourse.checks.base import plain_float, plain_int, plain_str
+from tlcourse.checks.base import CheckFailed, plain_float, plain_int, plain_str
 
 
 def always_equal(base: type) -> type:
@@ -75,3 +75,14 @@ def test_a_wrong_answer_still_fails_as_the_students_mistake():
         check_positive(-1)
     with pytest.raises(GradingError, match="TypeError"):
         check_positive(None)  # the comparison itself breaks inside the check
+
+
+def test_a_students_function_that_raises_is_a_verdict_naming_its_error():
+    from tlcourse.checks.base import call_answer
+
+    assert call_answer(lambda a, b: a + b, 2, 3, expected="a sum", why="-") == 5
+    with pytest.raises(CheckFailed) as failed:
+        call_answer(lambda d: d["missing"], {}, expected="pick(d) to run", why="d may lack keys.", see="Sweeps")
+    text = str(failed.value)
+    assert "Expected: pick(d) to run" in text and "KeyError: 'missing'" in text and '"Sweeps"' in text
+    assert failed.value.__cause__ is None and failed.value.__suppress_context__

@@ -50,6 +50,15 @@ def require(condition: bool, expected: str, found: str, why: str, see: str = "")
         raise fail(expected, found, why, see)
 
 
+def call_answer(fn: Callable, *args, expected: str, why: str, see: str = ""):
+    """``fn(*args)`` for a student's function; if it raises, ``CheckFailed`` that names the error
+    (``expected``: what the call should have done) - a verdict on the answer, not a grading error."""
+    try:
+        return fn(*args)
+    except Exception as exc:  # noqa: BLE001 - the student's code may raise anything
+        raise fail(expected, f"{type(exc).__name__}: {exc}", why, see) from None
+
+
 def fix_earlier_first(exercise: str, problem: str) -> str:
     """The sentence that sends the student back to an earlier exercise that caused this failure."""
     return f"{problem} - that is {exercise}'s job: fix {exercise} first (its test says how)."

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import torch
 
-from tlcourse.checks.base import fail, grading_check, plain_str, require
+from tlcourse.checks.base import call_answer, fail, grading_check, plain_str, require
 
 #: The section of the FoodVision notebook that states the task and its rules.
 READ_MATRIX = "Exercise 6 (1 point): read the confusion matrix"
@@ -133,12 +133,9 @@ def check_most_confused(most_confused, matrices: tuple[Matrix, ...] = VISIBLE) -
     for matrix in matrices:
         cm = torch.tensor(matrix.counts, dtype=torch.int64)
         classes = list(matrix.classes)
-        try:
-            found = most_confused(cm, classes)
-        except Exception as exc:  # noqa: BLE001 - the student's code failed: a verdict on the answer
-            raise fail(f"a result on {matrix.what}", f"{type(exc).__name__}: {exc}",
-                       "the function must work on any square tensor of counts with its list of class names.",
-                       READ_MATRIX) from None
+        found = call_answer(most_confused, cm, classes, expected=f"a result on {matrix.what}",
+                            why="the function must work on any square tensor of counts with its list of "
+                                "class names.", see=READ_MATRIX)
         require(torch.equal(cm, torch.tensor(matrix.counts, dtype=torch.int64)) and classes == list(matrix.classes),
                 "cm and classes unchanged after the call", f"changed on {matrix.what}: now {cm.tolist()}",
                 "the caller still needs the matrix (to plot it, to read the other cells). Zero the diagonal "

@@ -11,7 +11,7 @@ from typing import Callable, Iterable, Sequence
 import torch
 from torch import nn
 
-from tlcourse.checks.base import CheckFailed, GradingError, fail, grading_check, require, short_list
+from tlcourse.checks.base import CheckFailed, GradingError, call_answer, fail, grading_check, require, short_list
 from tlcourse.history import History, Run
 from tlcourse.checks.lr_rule import pick_steady_lr, steadily_decreasing
 from tlcourse.strategies import STRATEGIES, count_params, is_pretrained, set_up
@@ -141,12 +141,8 @@ def check_unfreeze_last_blocks(fn: Callable, ks: Iterable[int] = range(6), depth
     for k in ks:
         net = shared if reuse else resnet_for_checks(depth)
         before = {name: (p, p.detach().clone()) for name, p in net.named_parameters()}
-        try:
-            fn(net, k)
-        except Exception as exc:  # noqa: BLE001 - report any failure as a teaching message
-            raise fail(f"unfreeze_last_blocks(net, {k}) to run", f"{type(exc).__name__}: {exc}",
-                       f"k can be any number from 0 to {len(RESNET_BLOCKS)} on a ResNet-{depth}.",
-                       BLOCKS) from None
+        call_answer(fn, net, k, expected=f"unfreeze_last_blocks(net, {k}) to run",
+                    why=f"k can be any number from 0 to {len(RESNET_BLOCKS)} on a ResNet-{depth}.", see=BLOCKS)
         check_network_kept(net, before, f"unfreeze_last_blocks(net, {k})")
         wanted = expected_trainable(net, k)
         on = {n for n, p in net.named_parameters() if p.requires_grad}
@@ -306,14 +302,10 @@ def check_summarize(fn: Callable, runs: dict) -> dict:
     require(callable(fn), "a function summarize(runs)", f"{type(fn).__name__}: {fn!r}",
             "the exercise asks for a function the table cell can call on any runs.", TABLE)
     before = _state(runs)
-    try:
-        results = fn(runs)
-    except Exception as exc:  # noqa: BLE001 - the student's code may raise anything
-        raise fail(f"summarize(runs) to run on runs with the strategies {', '.join(runs)}",
-                   f"{type(exc).__name__}: {exc}",
-                   "the test gives your function its own small networks and histories; use only the "
-                   "runs it is given (a dict strategy -> (net, history)), whatever strategies it holds.",
-                   TABLE) from None
+    results = call_answer(
+        fn, runs, expected=f"summarize(runs) to run on runs with the strategies {', '.join(runs)}",
+        why="the test gives your function its own small networks and histories; use only the runs it "
+            "is given (a dict strategy -> (net, history)), whatever strategies it holds.", see=TABLE)
     after = _state(runs)
     touched = [s for s in runs if not _same_state(before[s], after[s])]
     require(not touched, "summarize to leave the runs as they were",
@@ -448,13 +440,10 @@ def check_pick_learning_rate(fn: Callable, cases: Iterable[str] = tuple(LR_CASES
         for histories in orders:
             given = copy.deepcopy(histories)
             shown = ", ".join(f"{lr:g}: {losses}" for lr, losses in histories.items())
-            try:
-                answer = fn(given)
-            except Exception as exc:  # noqa: BLE001 - the student's code may raise anything
-                raise fail(f"pick_learning_rate to run on the sweep {{{shown}}} ({name})",
-                           f"{type(exc).__name__}: {exc}",
-                           "the rates come in any order, and when no loss falls in every epoch the answer "
-                           "is None (max() or min() of an empty list raises).", LR_SWEEP) from None
+            answer = call_answer(
+                fn, given, expected=f"pick_learning_rate to run on the sweep {{{shown}}} ({name})",
+                why="the rates come in any order, and when no loss falls in every epoch the answer is None "
+                    "(max() or min() of an empty list raises).", see=LR_SWEEP)
             require(given == histories, "pick_learning_rate to leave the histories as they were",
                     f"the sweep became {given!r}",
                     "the function only reads the curves; sorting or popping a loss list changes the "
