@@ -32,6 +32,29 @@ def cell_points(course_dir: Path, assignment: str, student: str) -> dict[str, fl
                 for grade in notebook.grades}
 
 
+def recorded_submissions(course_dir: Path, pairs) -> dict[tuple[str, str], dict | None]:
+    """What nbgrader recorded for each (student, assignment) of ``pairs`` (None: no submission):
+    per notebook its late penalty, each graded cell's (automatic score, manual score, needs a
+    manual grade) and each answer cell's automatic comment."""
+    from nbgrader.api import MissingEntry
+
+    rows: dict[tuple[str, str], dict | None] = {}
+    with open_gradebook(course_dir) as gb:
+        for student, assignment in pairs:
+            try:
+                submission = gb.find_submission(assignment, student)
+            except MissingEntry:
+                rows[(student, assignment)] = None
+                continue
+            rows[(student, assignment)] = {
+                nb.name: {"late": nb.late_submission_penalty,
+                          "grades": {g.name: (g.auto_score, g.manual_score, g.needs_manual_grade)
+                                     for g in nb.grades},
+                          "comments": {c.name: c.auto_comment for c in nb.comments}}
+                for nb in submission.notebooks}
+    return rows
+
+
 def score_table(grades: dict, students: list[str], assignments: list[tuple[str, bool]]) -> pd.DataFrame:
     """Per student (rows) and assignment (columns): ``score/max``; '-' where an assignment has no
     content, ``0/nan`` where a student has no grade."""

@@ -177,23 +177,6 @@ def bench_notebooks() -> dict:
 # --- grading: serial nbgrader vs parallel workers ----------------------------------------------
 
 
-def cell_points(course: Path, pairs) -> dict:
-    """Every graded cell's automatic score per (student, assignment), as the gradebook holds it."""
-    from autograder.gradebook_records import open_gradebook
-
-    points = {}
-    with open_gradebook(course) as gb:
-        for student, assignment in pairs:
-            try:
-                sub = gb.find_submission(assignment, student)
-            except Exception:  # noqa: BLE001 - MissingEntry: nothing recorded
-                points[(student, assignment)] = None
-                continue
-            points[(student, assignment)] = {(nb.name, g.name): (g.auto_score, g.needs_manual_grade)
-                                             for nb in sub.notebooks for g in nb.grades}
-    return points
-
-
 def grade_warm_on_cluster(course: Path, pairs, workers: int) -> tuple[float, list]:
     """The class graded by ``autograder.grade`` on a fresh LocalCluster of ``workers`` warm
     workers: (seconds from the cluster's start to the last result, per-submission runs)."""
@@ -229,8 +212,10 @@ def bench_grading() -> dict:
         courses = {n: shutil.copytree(serial, Path(tmp) / f"warm{n}") for n in (1, 2)}
         serial_runs = autograde_class(serial, pairs, timeout=600, echo=lambda *a, **k: None)
         timed = {n: grade_warm_on_cluster(courses[n], pairs, n) for n in (1, 2)}
-        expected = cell_points(serial, pairs)
-        equal = all(cell_points(courses[n], pairs) == expected for n in (1, 2)) and all(expected.values())
+        from autograder.report import recorded_submissions
+
+        expected = recorded_submissions(serial, pairs)
+        equal = all(recorded_submissions(courses[n], pairs) == expected for n in (1, 2)) and all(expected.values())
     cold = [r.seconds for r in serial_runs]
     warm = [r.seconds for r in timed[1][1]]
     result = {"submissions": len(pairs),

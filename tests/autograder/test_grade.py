@@ -28,7 +28,7 @@ from autograder.course import ROOT, fresh_course_dir
 from autograder.grade import grade_class, main
 from autograder.gradebook_records import open_gradebook
 from autograder.nbgrader_cli import nbgrader
-from autograder.report import read_grades
+from autograder.report import read_grades, recorded_submissions
 from autograder.submissions import Student, answer_cells, solution_code, write_submission
 from autograder.supervise import descendants
 from tests.autograder.loopback_cluster import LoopbackCluster
@@ -61,23 +61,8 @@ def _quiet(*args, **kwargs):
 
 
 def gradebook_rows(course) -> dict:
-    """Everything nbgrader autograde records per submission: each graded cell's automatic and
-    manual score and manual-grade mark, each answer cell's comment, each notebook's late penalty."""
-    rows = {}
-    with open_gradebook(course) as gb:
-        for student, assignment in PAIRS:
-            try:
-                sub = gb.find_submission(assignment, student)
-            except Exception:  # noqa: BLE001 - MissingEntry: not recorded
-                rows[(student, assignment)] = None
-                continue
-            rows[(student, assignment)] = {
-                nb.name: {"late": nb.late_submission_penalty,
-                          "grades": {g.name: (g.auto_score, g.manual_score, g.needs_manual_grade)
-                                     for g in nb.grades},
-                          "comments": {c.name: c.auto_comment for c in nb.comments}}
-                for nb in sub.notebooks}
-    return rows
+    """Everything nbgrader autograde records per submission of the class."""
+    return recorded_submissions(course, PAIRS)
 
 
 def autograded_cells(course) -> dict:

@@ -100,3 +100,13 @@ def test_one_transaction_commits_once_at_the_end_or_rolls_back(course):
             gb.add_student("carol")
     with open_gradebook(course) as gb:
         assert gb.find_student("carol").id == "carol"
+
+
+def test_what_was_recorded_is_read_back_per_submission_and_a_missing_one_is_none(course):
+    from autograder.report import recorded_submissions
+
+    record_result(course, result())
+    found = recorded_submissions(course, [("ann", A), ("bob", A)])
+    assert found[("bob", A)] is None
+    assert found[("ann", A)] == {NB: {"late": None, "grades": {"t1": (2.0, None, False), "t2": (0.0, None, True)},
+                                      "comments": {"answer": "No response."}}}
