@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from tlcourse.checks.base import plain_int
+from tlcourse.checks.base import CheckFailed, plain_int
 
 #: The MIME type of an evidence output (its data is a JSON object).
 EVIDENCE_MIME = "application/vnd.tlcourse.evidence+json"
@@ -50,8 +50,9 @@ DTYPES = {"torch.float32": torch.float32, "torch.float64": torch.float64, "torch
 _NAME = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
 
 
-class EvidenceRejected(ValueError):
-    """The evidence of a cell is missing, duplicated, malformed, too large or not this cell's."""
+class EvidenceRejected(CheckFailed):
+    """The evidence of a cell is missing, duplicated, malformed, too large or not this cell's (a
+    ``CheckFailed``: found while reading or deciding, it scores the cell 0 with its reason)."""
 
 
 # --- in the kernel ------------------------------------------------------------------------------

@@ -170,3 +170,80 @@ def test_a_cell_that_failed_in_the_kernel_keeps_its_own_failure(frozen):
 def test_cells_of_other_assignments_and_ungraded_cells_are_left_to_the_kernel(frozen):
     cell = decide(grade_cell(EX1, [stream("stdout", "ok\n")]), resources={"nbgrader": {"assignment": "02_other"}})[0]
     assert determine_grade(cell) == (2, 2)
+
+
+# --- exercise 3: choose_strategy's answers, decided in the grader ------------------------------
+
+EX3_EXAMPLES, EX3_RULES = "ex3_examples_tests", "ex3_rules_tests"
+
+
+def ex3(cell_id, fn):
+    from tlcourse.checks import concepts
+
+    cases = concepts.HIDDEN_EXAMPLE_CASES if cell_id == EX3_EXAMPLES else concepts.RULE_GRID
+    return shown(evidence_data(cell_id, **concepts.strategy_answers(fn, cases)))
+
+
+def in_kernel_message(fn, cases) -> str:
+    from tlcourse.checks import concepts
+
+    with pytest.raises(AssertionError) as failed:
+        concepts.check_choose_strategy(fn, cases)
+    return str(failed.value)
+
+
+@pytest.mark.parametrize("cell_id", [EX3_EXAMPLES, EX3_RULES])
+def test_the_rules_pass_in_the_grader_and_a_mistake_fails_with_the_kernels_message(cell_id):
+    from tlcourse.checks import concepts
+
+    def off_by_one(n, similarity, same):
+        return concepts.reference_strategy(n + 1 if n == 999 else n, similarity, same)
+
+    def raises_on_none(n, similarity, same):
+        return {"high": "x", "low": "y"}[similarity] and concepts.reference_strategy(n, similarity, same)
+
+    [right] = decide(grade_cell(cell_id, [ex3(cell_id, concepts.reference_strategy)], points=3))
+    assert determine_grade(right) == (3, 3)
+    cases = concepts.HIDDEN_EXAMPLE_CASES if cell_id == EX3_EXAMPLES else concepts.RULE_GRID
+    def ignores_similarity(n, similarity, same):
+        answer = concepts.reference_strategy(n, similarity, same)
+        return "feature extraction" if answer == "earlier-layer features" else answer
+
+    for wrong in [ignores_similarity] + ([off_by_one, raises_on_none] if cell_id == EX3_RULES else []):
+        [cell] = decide(grade_cell(cell_id, [ex3(cell_id, wrong)], points=3))
+        assert determine_grade(cell) == (0, 3), wrong.__name__
+        assert message(cell) == f"CheckFailed: {in_kernel_message(wrong, cases)}\n{DECIDED_HERE}"
+
+
+def test_a_str_subclass_counts_by_its_characters_and_a_lying_repr_counts_for_nothing():
+    from tlcourse.checks import concepts
+
+    class Yes(str):
+        def __eq__(self, other):
+            return True
+
+        __hash__ = str.__hash__
+
+    class Looks:  # not a string, whose repr is the right answer's
+        def __init__(self, text):
+            self.text = text
+
+        def __repr__(self):
+            return repr(self.text)
+
+    [chars] = decide(grade_cell(EX3_RULES, [ex3(EX3_RULES, lambda *a: Yes(concepts.reference_strategy(*a)))], 3))
+    assert determine_grade(chars) == (3, 3)
+    [always] = decide(grade_cell(EX3_RULES, [ex3(EX3_RULES, lambda *a: Yes("full fine-tuning"))], 3))
+    assert determine_grade(always) == (0, 3)
+    [looks] = decide(grade_cell(EX3_RULES, [ex3(EX3_RULES, lambda *a: Looks(concepts.reference_strategy(*a)))], 3))
+    assert determine_grade(looks) == (0, 3) and "one of the four strings" in message(looks)
+
+
+def test_an_answer_missing_from_the_evidence_is_rejected_not_a_grading_error():
+    from tlcourse.checks import concepts
+
+    data = evidence_data(EX3_RULES, **concepts.strategy_answers(concepts.reference_strategy, concepts.RULE_GRID))
+    del data["items"]["case_7"]
+    [cell] = decide(grade_cell(EX3_RULES, [shown(data)], points=3))
+    assert determine_grade(cell) == (0, 3)
+    assert message(cell).startswith("EvidenceRejected: the evidence has no value named 'case_7'")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
@@ -292,8 +293,6 @@ def verdict_counts(evidence) -> None:
             "notebook from the top so that net is that network again.", COUNTS)
 
 
-#: The hidden tests of this notebook decided in the grader: grade id -> verdict.
-VERDICTS = {"ex1_freeze_tests": verdict_only_head_trainable, "ex2_counts_tests": verdict_counts}
 
 
 # --- choosing a strategy -----------------------------------------------------------------
@@ -422,3 +421,83 @@ EXAMPLE_CASES = (
     Case(20_000, "low", True, "20,000 chest X-rays"),
     Case(5_000, "high", False, "5,000 rows of a spreadsheet"),
 )
+
+
+#: Exercise 3's hidden tests: more stories for the examples, and a grid across every threshold.
+HIDDEN_EXAMPLE_CASES = EXAMPLE_CASES + tuple(Case(n, s, True, story) for n, s, story in [
+    (50, "high", "50 photos of two kinds of flowers"), (800, "high", "800 photos of dishes"),
+    (120, "low", "120 microscope slides"), (600, "low", "600 handwritten digits"),
+    (5_000, "high", "5,000 photos of cars"), (250_000, "low", "250,000 satellite tiles"),
+    (40_000, "low", "40,000 X-rays")])
+RULE_GRID = tuple(Case(n, s, same) for n in (1, 10, 300, 999, 1_000, 1_001, 20_000, 999_999, 1_000_000,
+                                             14_000_000)
+                  for s in SIMILARITIES for same in (True, False))
+
+
+# --- exercise 3 decided in the grader -------------------------------------------------------
+
+
+class Raised:
+    """In exported evidence: what a student's function raised instead of returning."""
+
+    def __init__(self, error: str):
+        self.error = error
+
+    def __repr__(self) -> str:
+        return self.error
+
+
+def strategy_answers(fn: Callable, cases: Iterable[Case]) -> dict:
+    """In the kernel: ``fn``'s answer to each case as evidence items ``case_<i>`` - the characters of a
+    string answer (never a subclass), any other result as it is, an exception as ``Raised``."""
+    answers = {}
+    for i, case in enumerate(cases):
+        result, error = _outcome(fn, case)
+        text = plain_str(result)
+        answers[f"case_{i}"] = Raised(error) if error else (text if text is not None else result)
+    return answers
+
+
+def exported_strategy(evidence, cases: Iterable[Case]) -> Callable:
+    """In the grader: a stand-in for the student's choose_strategy that gives each case the answer
+    the kernel exported (``strategy_answers``): the string, the raised error, or a stand-in value."""
+    table = {}
+    for i, case in enumerate(cases):
+        name = f"case_{i}"
+        item = evidence.items.get(name, {})
+        table[case.args] = evidence.answer(name)       # EvidenceRejected when it is missing
+        if item.get("type") == "str":
+            try:
+                text = ast.literal_eval(item["repr"])
+            except (ValueError, SyntaxError):           # cut at the repr's cap: not one of the strategies
+                continue
+            if type(text) is str:
+                table[case.args] = text
+        elif item.get("type") == "Raised":
+            table[case.args] = Raised(item["repr"])
+
+    def choose_strategy(*args):
+        answer = table[args]
+        if isinstance(answer, Raised):
+            name, _, message = answer.error.partition(": ")
+            raise type(name if name.isidentifier() else "Exception", (Exception,), {})(message)
+        return answer
+
+    return choose_strategy
+
+
+@grading_check
+def verdict_examples(evidence) -> None:
+    """Exercise 3's examples, decided on what choose_strategy returned in the kernel for them."""
+    check_choose_strategy(exported_strategy(evidence, HIDDEN_EXAMPLE_CASES), HIDDEN_EXAMPLE_CASES)
+
+
+@grading_check
+def verdict_rules(evidence) -> None:
+    """Exercise 3's rules, decided on what choose_strategy returned in the kernel across the grid."""
+    check_choose_strategy(exported_strategy(evidence, RULE_GRID), RULE_GRID)
+
+
+#: The hidden tests of this notebook decided in the grader: grade id -> verdict.
+VERDICTS = {"ex1_freeze_tests": verdict_only_head_trainable, "ex2_counts_tests": verdict_counts,
+            "ex3_examples_tests": verdict_examples, "ex3_rules_tests": verdict_rules}

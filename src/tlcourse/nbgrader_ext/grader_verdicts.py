@@ -56,6 +56,7 @@ class DecideInGrader(Preprocessor):
     def _decide(self, cell, cell_id: str, claimed: list, verdict) -> None:
         if any(o.get("output_type") == "error" for o in cell.outputs):
             return                                   # it failed in the kernel: that stands
+        printed = io.StringIO()
         try:
             if len(claimed) != 1:
                 raise EvidenceRejected(
@@ -63,16 +64,14 @@ class DecideInGrader(Preprocessor):
                     f"{len(claimed)} evidence outputs where the hidden test shows exactly one: code in "
                     "this notebook displayed evidence of its own")
             evidence = read_evidence(claimed[0], cell_id)
-        except EvidenceRejected as exc:
+            with contextlib.redirect_stdout(printed):
+                verdict(evidence)
+        except EvidenceRejected as exc:              # missing or malformed, found reading or deciding
             self.log.warning("Evidence of %s rejected: %s", cell_id, exc)
             cell.outputs = [error_output("EvidenceRejected", f"{exc}. This test is decided from what the "
                                          "hidden test exports, so it scores 0; run the notebook from the top "
                                          f"and ask your instructor if this stays. {DECIDED_HERE}")]
             return
-        printed = io.StringIO()
-        try:
-            with contextlib.redirect_stdout(printed):
-                verdict(evidence)
         except CheckFailed as exc:
             cell.outputs = [error_output("CheckFailed", f"{exc}\n{DECIDED_HERE}")]
             return
