@@ -41,8 +41,11 @@ RESNET18_TOTAL, OLD_HEAD, NEW_HEAD = 11_689_512, 513_000, 512 * 7 + 7
 
 
 def visible(markdown: str) -> str:
-    """The words a reader sees of a Markdown feedback text, up to any math."""
-    return " ".join(markdown.split("$")[0].replace("`", "").replace("**", "").split())
+    """The words a reader sees of a Markdown feedback text, up to any math: the text of the
+    course's own rendering (emphasis, code and links drop their marks)."""
+    from tlcourse.quiz.markdown_html import inline_html
+
+    return squash(re.sub(r"<[^>]+>", "", inline_html(markdown.split("$")[0])))
 
 
 def squash(text: str) -> str:
