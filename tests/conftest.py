@@ -94,3 +94,19 @@ def npm_cache(tmp_path_factory) -> Path:
     folder = tmp_path_factory.mktemp("npm-cache")
     foodvision.build(folder)
     return folder
+
+
+def _source_files() -> set[str]:
+    source = Path(__file__).resolve().parent.parent / "source"
+    return {p.relative_to(source).as_posix() for p in source.rglob("*")
+            if p.is_file() and "__pycache__" not in p.parts and ".ipynb_checkpoints" not in p.parts}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def source_gets_no_new_files():
+    """No test may leave a file in source/ (a notebook run there once saved a 14 MB head):
+    notebooks run in a scratch copy (autograder.scratch_run)."""
+    before = _source_files()
+    yield
+    added = sorted(_source_files() - before)
+    assert not added, f"the tests left files in source/: {added} (run notebooks in scratch_copy)"

@@ -106,6 +106,7 @@ def test_notebook_3_on_standins_trains_nothing_and_prints_a_dash_with_the_reason
     import nbformat
     from nbclient import NotebookClient
 
+    from autograder.scratch_run import scratch_copy
     from autograder.submissions import solution_code
 
     path = ROOT / "source" / "03_hotdog_finetune" / "hotdog_finetune.ipynb"
@@ -115,8 +116,9 @@ def test_notebook_3_on_standins_trains_nothing_and_prints_a_dash_with_the_reason
             cell.source = solution_code(cell.source)
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)  # not a grading run: only the data are stand-ins
     monkeypatch.setenv("TLCOURSE_MODE", "smoke")
-    NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    with scratch_copy(path) as copy:  # what the notebook writes stays out of source/
+        NotebookClient(nb, timeout=300, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(copy.parent)}}).execute()
     errors = [o.evalue for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
     assert errors == []
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code" for o in c.outputs)

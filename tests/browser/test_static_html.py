@@ -18,6 +18,7 @@ from pathlib import Path
 import nbformat
 import pytest
 
+from autograder.scratch_run import scratch_copy
 from autograder.submissions import solution_code
 from tests.browser.lab import CHROMIUM, CHROMIUM_ARGS
 from tlcourse.quiz import load
@@ -81,8 +82,9 @@ def execute(path: Path, tmp_path: Path, monkeypatch) -> nbformat.NotebookNode:
     monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
     monkeypatch.setenv("TLCOURSE_MODE", "smoke")
     monkeypatch.setenv("TLCOURSE_DATA", str(tmp_path / "cache"))
-    NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
-                   resources={"metadata": {"path": str(path.parent)}}).execute()
+    with scratch_copy(path) as copy:  # what the notebook writes (a saved head) stays out of source/
+        NotebookClient(notebook, timeout=300, kernel_name="python3", allow_errors=True,
+                       resources={"metadata": {"path": str(copy.parent)}}).execute()
     return notebook
 
 
