@@ -5,7 +5,7 @@ One cluster for the module: `dask scheduler` and two `dask worker` processes on 
 in its own empty folder (no shared course directory). Each test grades one set of submissions
 twice from the same course: by the command on the cluster in one copy, by
 ``nbgrader autograde ASSIGNMENT`` in another; then compares the gradebooks cell by cell
-(points, manual-grade mark, comments) and nbgrader's export CSVs line by line.
+(everything nbgrader records: ``autograder.report.recorded_submissions``) and nbgrader's export CSVs line by line.
 """
 
 from __future__ import annotations
@@ -19,9 +19,8 @@ import pytest
 
 from autograder import demo_class
 from autograder.course import ROOT, fresh_course_dir
-from autograder.gradebook_records import open_gradebook
 from autograder.nbgrader_cli import nbgrader
-from autograder.report import cell_points
+from autograder.report import recorded_submissions
 from autograder.submissions import write_submission
 from tests.autograder.loopback_cluster import LoopbackCluster
 from tests.corpus.build import write_case
@@ -69,23 +68,10 @@ def corpus(tmp_path_factory):
     return course
 
 
-def recorded(course, pairs) -> dict:
-    """Per submission and graded cell: points (autograder.report.cell_points), nbgrader's
-    manual-grade mark; per answer cell: the comment nbgrader wrote (None: nothing recorded)."""
-    from nbgrader.api import MissingEntry
-
-    found = {}
-    with open_gradebook(course) as gb:
-        for student, assignment in pairs:
-            try:
-                sub = gb.find_submission(assignment, student)
-            except MissingEntry:
-                found[(student, assignment)] = None
-                continue
-            found[(student, assignment)] = (
-                {g.name: bool(g.needs_manual_grade) for nb in sub.notebooks for g in nb.grades},
-                {c.name: c.auto_comment for nb in sub.notebooks for c in nb.comments})
-    return {pair: rest and (cell_points(course, pair[1], pair[0]), *rest) for pair, rest in found.items()}
+def points(record: dict | None) -> float:
+    """A submission's points as recorded (a grade's manual score where set, else its automatic one)."""
+    return sum((manual if manual is not None else auto) or 0 for notebook in (record or {}).values()
+               for auto, manual, _ in notebook["grades"].values())
 
 
 def export_lines(course) -> list[str]:
@@ -109,7 +95,7 @@ def compare(blank, tmp_path, address: str, by_assignment: dict[str, list[str]]) 
         assert f"{len(students)} submissions in" in done.stdout, done.stdout + done.stderr
         nbgrader(serial, "autograde", assignment, check=False, timeout=1800)
     pairs = [(s, a) for a, students in by_assignment.items() for s in students]
-    got, expected = recorded(on_cluster, pairs), recorded(serial, pairs)
+    got, expected = recorded_submissions(on_cluster, pairs), recorded_submissions(serial, pairs)
     assert got == expected
     assert export_lines(on_cluster) == export_lines(serial)
     return got
@@ -120,8 +106,8 @@ def compare(blank, tmp_path, address: str, by_assignment: dict[str, list[str]]) 
 def test_the_demo_class_on_a_loopback_cluster_is_graded_as_by_serial_nbgrader(demo, cluster, tmp_path,
                                                                                assignment):
     got = compare(demo, tmp_path, cluster, {assignment: [s.id for s in demo_class.CLASS]})
-    points = {student: sum(cells.values()) for (student, _), (cells, _, _) in got.items()}
-    assert points["reference"] > points["partial"] > points["blank"] == 0, points
+    scores = {student: points(record) for (student, _), record in got.items()}
+    assert scores["reference"] > scores["partial"] > scores["blank"] == 0, scores
 
 
 @pytest.mark.slow
@@ -131,5 +117,4 @@ def test_a_corpus_subset_on_a_loopback_cluster_is_graded_as_by_serial_nbgrader(c
     cases = [case for case in CORPUS if case.assignment == assignment]
     got = compare(corpus, tmp_path, cluster, {assignment: [case.id for case in cases]})
     for case in cases:
-        cells = (got[(case.id, case.assignment)] or ({},))[0]
-        assert sum(cells.values()) == case.score, case.id
+        assert points(got[(case.id, case.assignment)]) == case.score, case.id
