@@ -42,16 +42,14 @@ def source_solution(assignment: str, grade_id: str) -> str:
     return solution_code(answer_cells(nbformat.read(path, as_version=4))[grade_id].source)
 
 
-def max_points(assignment: str, *, autograded_only: bool = False) -> float:
-    """The points an assignment's source offers: all, or only those of its code (autograded) cells."""
+def max_points(assignment: str) -> float:
+    """The points an assignment's source offers, hand-graded answers included (its autograded part:
+    ``tests.corpus.build.graded_test_cells``)."""
     import nbformat
 
     from autograder.course import Assignment
 
-    total = 0.0
-    for path in Assignment(assignment, "").notebooks:
-        for cell in nbformat.read(path, as_version=4).cells:
-            meta = cell.metadata.get("nbgrader", {})
-            if meta.get("grade") and (cell.cell_type == "code" or not autograded_only):
-                total += float(meta.get("points", 0))
-    return total
+    return sum(float(cell.metadata["nbgrader"].get("points", 0))
+               for path in Assignment(assignment, "").notebooks
+               for cell in nbformat.read(path, as_version=4).cells
+               if cell.metadata.get("nbgrader", {}).get("grade"))

@@ -96,10 +96,11 @@ def test_the_hidden_tests_still_run(graded_untouched):
     nbgrader(course, "export", f"--to={course / 'grades.csv'}")
     grades = read_grades(course / "grades.csv")
     from tests.cells import max_points
+    from tests.corpus.build import graded_test_cells
 
     # every autograded point; the hand-graded justification waits for the instructor
     offered = max_points("01_concepts")
-    assert grades[("reference", "01_concepts")] == (max_points("01_concepts", autograded_only=True), offered)
+    assert grades[("reference", "01_concepts")] == (sum(graded_test_cells("01_concepts").values()), offered)
     assert grades[("blank", "01_concepts")] == (0, offered)
     autograded = nbformat.read(course / "autograded" / "reference" / "01_concepts" / "concepts.ipynb",
                                as_version=4)

@@ -7,6 +7,7 @@ import pytest
 
 from autograder.submissions import solution_code
 from tests.cells import max_points
+from tests.corpus.build import graded_test_cells
 from tlcourse.nbgrader_ext.tampering import tampering_findings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -156,7 +157,7 @@ def test_the_reference_with_notebook_habits_gets_full_marks(tmp_path):
     log = output.stdout + output.stderr
     with open_gradebook(course) as gb:
         submission = gb.find_submission(CONCEPTS, "habits")
-        assert submission.score == max_points(CONCEPTS, autograded_only=True), log
+        assert submission.score == sum(graded_test_cells(CONCEPTS).values()), log
         assert submission.max_score == max_points(CONCEPTS)
         # only the hand-graded justification waits for the instructor, no autograded cell
         nb = gb.find_submission_notebook("concepts", CONCEPTS, "habits")

@@ -293,8 +293,6 @@ def verdict_counts(evidence) -> None:
             "notebook from the top so that net is that network again.", COUNTS)
 
 
-
-
 # --- choosing a strategy -----------------------------------------------------------------
 
 

@@ -12,8 +12,8 @@ import torch
 from torch import nn
 
 from tlcourse.checks.base import CheckFailed, GradingError, call_answer, fail, grading_check, require, short_list
-from tlcourse.history import History, Run
 from tlcourse.checks.lr_rule import pick_steady_lr, steadily_decreasing
+from tlcourse.history import History, Run
 from tlcourse.strategies import STRATEGIES, count_params, is_pretrained, set_up
 
 #: A ResNet's blocks from the head backwards; the stem is conv1 + bn1.
