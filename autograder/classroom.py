@@ -25,8 +25,8 @@ def prepare_course(out: Path, students: list[Student]) -> Path:
 
 def grade_course(course: Path, student_ids: list[str], echo=print,
                  manual: dict[str, dict[str, dict[str, float]]] | None = None,
-                 pairs: list[tuple[str, str]] | None = None) -> tuple[dict, list[GradingRun]]:
-    """autograde, hand grades (``manual``: student -> assignment -> grade_id -> points),
+                 pairs: list[tuple[str, str]] | None = None, jobs: int = 1) -> tuple[dict, list[GradingRun]]:
+    """autograde (``jobs`` submissions at a time), hand grades (``manual``: student -> assignment -> grade_id -> points),
     generate_feedback and export; returns the exported grades and the runs.
 
     ``pairs`` (student, assignment) limits what is graded; by default every student's
@@ -37,7 +37,7 @@ def grade_course(course: Path, student_ids: list[str], echo=print,
     graded = list(dict.fromkeys(a for _, a in pairs))  # feedback only where something was graded
     echo(f"- nbgrader autograde: {len(pairs)} submissions ({len(student_ids)} students, "
          f"{len(graded)} assignments)")
-    runs = autograde_class(course, pairs, echo=echo)
+    runs = autograde_class(course, pairs, jobs=jobs, echo=echo)
     if manual:
         echo("- hand grading of the written answers (what an instructor does in formgrader)")
         record_manual_grades(course, manual)

@@ -81,7 +81,7 @@ def graded(tmp_path_factory):
     (course / "submitted" / "broken" / FOOD / "foodvision_head.ipynb").write_text('{"cells": [ not json')
     pairs = [(s.id, a) for s in CLASS for a in ASSIGNMENTS] + [(s.id, FOOD) for s in VARIANTS + HIDDEN_ONLY + BAD_INPUT]
     grades, runs = grade_course(course, [s.id for s in students], echo=lambda *a, **k: None,
-                                manual={s.id: s.manual for s in CLASS}, pairs=pairs)
+                                manual={s.id: s.manual for s in CLASS}, pairs=pairs, jobs=2)
     return course, grades, {r.student: r for r in runs if r.assignment == FOOD}
 
 

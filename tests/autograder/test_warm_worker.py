@@ -97,7 +97,7 @@ def _cells(course: Path, assignment: str, students: list[str]) -> dict:
 def test_warm_grading_gives_the_gradebook_serial_nbgrader_gives(tmp_path):
     import shutil
 
-    from autograder.autograde import autograde_one
+    from autograder.autograde import autograde_class
     from autograder.demo_class import CLASS
     from autograder.gradebook_records import record_result
     from autograder.submissions import write_submission
@@ -112,8 +112,9 @@ def test_warm_grading_gives_the_gradebook_serial_nbgrader_gives(tmp_path):
     write_submission(serial, partial, food)
     warm = shutil.copytree(serial, tmp_path / "warm")
     students = [*WARM_CASES, "partial"]
-    for student in students:
-        assert autograde_one(serial, food, student, timeout=600).ok, student
+    for run in autograde_class(serial, [(s, food) for s in students], jobs=2, timeout=600,
+                               echo=lambda *a, **k: None):
+        assert run.ok, (run.student, run.reason)
     files = course_files(warm, food)
     for student in students:
         shipped, extra = submission_files(warm / "submitted" / student / food)
