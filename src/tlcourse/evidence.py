@@ -32,27 +32,14 @@ from dataclasses import dataclass, field
 import torch
 from torch import nn
 
-from tlcourse.checks.base import CheckFailed, plain_int
+from tlcourse.checks.base import plain_int
+from tlcourse.evidence_format import (EVIDENCE_MIME, FORMAT, MAX_EVIDENCE_BYTES, MAX_PARAMETERS, MAX_REPR,  # noqa: F401
+                                      MAX_TENSOR_BYTES, EvidenceRejected, evidence_outputs)
 
-#: The MIME type of an evidence output (its data is a JSON object).
-EVIDENCE_MIME = "application/vnd.tlcourse.evidence+json"
-#: Version of the evidence format.
-FORMAT = 1
-#: Caps the grader applies: the JSON of one evidence output, a network's parameters, the decoded
-#: bytes of its exported tensors, a value's repr.
-MAX_EVIDENCE_BYTES = 256_000
-MAX_PARAMETERS = 1_000
-MAX_TENSOR_BYTES = 128_000
-MAX_REPR = 200
 #: Parameter dtypes a stand-in network may have.
 DTYPES = {"torch.float32": torch.float32, "torch.float64": torch.float64, "torch.float16": torch.float16,
           "torch.bfloat16": torch.bfloat16}
 _NAME = re.compile(r"^[A-Za-z0-9_]+(\.[A-Za-z0-9_]+)*$")
-
-
-class EvidenceRejected(CheckFailed):
-    """The evidence of a cell is missing, duplicated, malformed, too large or not this cell's (a
-    ``CheckFailed``: found while reading or deciding, it scores the cell 0 with its reason)."""
 
 
 # --- in the kernel ------------------------------------------------------------------------------
@@ -172,12 +159,6 @@ class Evidence:
             return item["int"]
         text = item["repr"]
         return type(item["type"], (), {"__repr__": lambda self: text})()
-
-
-def evidence_outputs(outputs) -> list:
-    """The outputs that claim to be evidence."""
-    return [o for o in outputs if o.get("output_type") in ("display_data", "execute_result")
-            and EVIDENCE_MIME in o.get("data", {})]
 
 
 def _check_network(name: str, item: dict) -> dict:

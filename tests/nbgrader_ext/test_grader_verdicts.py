@@ -247,3 +247,24 @@ def test_an_answer_missing_from_the_evidence_is_rejected_not_a_grading_error():
     [cell] = decide(grade_cell(EX3_RULES, [shown(data)], points=3))
     assert determine_grade(cell) == (0, 3)
     assert message(cell).startswith("EvidenceRejected: the evidence has no value named 'case_7'")
+
+
+def test_grading_an_assignment_without_verdicts_never_imports_torch():
+    # Every nbgrader command loads the course's preprocessors; torch (seconds to import) is for
+    # the assignments whose cells are decided here. Evidence shown elsewhere is still removed.
+    import subprocess
+    import sys
+
+    program = f"""
+import json, sys
+from tests.cells import create_grade_cell, notebook
+from nbformat.v4 import new_output
+from tlcourse.nbgrader_ext import DecideInGrader
+forged = new_output("display_data", data={{{EVIDENCE_MIME!r}: {{"format": 1}}}})
+cell = create_grade_cell("check(net)", grade_id="ex2_freeze_tests", points=2, outputs=[forged])
+nb, _ = DecideInGrader().preprocess(notebook(cell), {{"nbgrader": {{"assignment": "02_foodvision_head"}}}})
+print(json.dumps([len(nb.cells[0].outputs), "torch" in sys.modules]))
+"""
+    done = subprocess.run([sys.executable, "-c", program], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.splitlines()[-1]) == [0, False]

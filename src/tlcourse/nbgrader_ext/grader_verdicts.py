@@ -29,7 +29,7 @@ from nbgrader.preprocessors import NbGraderPreprocessor as Preprocessor
 
 from tlcourse.checks.base import CheckFailed, GradingError
 from tlcourse.checks.verdicts import verdict_for
-from tlcourse.evidence import EvidenceRejected, evidence_outputs, read_evidence
+from tlcourse.evidence_format import EvidenceRejected, evidence_outputs
 from tlcourse.nbgrader_ext.grading_execute import error_output
 
 #: Said with every verdict reached here, so the student knows where it was decided.
@@ -63,6 +63,8 @@ class DecideInGrader(Preprocessor):
                     "no evidence: the hidden test did not run to its end" if not claimed else
                     f"{len(claimed)} evidence outputs where the hidden test shows exactly one: code in "
                     "this notebook displayed evidence of its own")
+            from tlcourse.evidence import read_evidence   # torch: only where a cell is decided here
+
             evidence = read_evidence(claimed[0], cell_id)
             with contextlib.redirect_stdout(printed):
                 verdict(evidence)

@@ -9,7 +9,7 @@ from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
 from traitlets import Bool, Dict, Integer
 
-from tlcourse.evidence import EVIDENCE_MIME, MAX_EVIDENCE_BYTES
+from tlcourse.evidence_format import EVIDENCE_MIME, MAX_EVIDENCE_BYTES
 from tlcourse.nbgrader_ext.sandboxed_kernel import SandboxedKernelManager
 from tlcourse.nbgrader_ext.warm_kernel import WarmKernelManager, warm_socket
 
