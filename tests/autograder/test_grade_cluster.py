@@ -26,12 +26,13 @@ from tests.autograder.loopback_cluster import LoopbackCluster
 from tests.corpus.build import write_case
 from tests.corpus.cases import CASES
 
-#: The demo class's assignments graded here (each about 5 minutes on a loaded 2-core machine;
-#: 03 and 04 not yet run this way).
-DEMO_ASSIGNMENTS = ["01_concepts", "02_foodvision_head"]
-#: Corpus cases graded here: a str whose __eq__ lies (4 of 10). Cases of other outcomes (metadata
-#: stripped, a dying kernel, tampering, a file that is not JSON) are not yet run this way.
-CORPUS_SUBSET = ("concepts_always_equal_str",)
+#: The demo class's assignments graded here: all of them.
+DEMO_ASSIGNMENTS = ["01_concepts", "02_foodvision_head", "03_hotdog_finetune", "04_scratch_vs_pretrained"]
+#: Corpus cases graded here, one of each kind of outcome the demo class lacks: a str whose __eq__
+#: lies (4 of 10), a kernel that dies half-way (os._exit: 3 of 10), nbgrader metadata stripped from
+#: a wrong answer (8 of 10). Tampering, a file that is not JSON and a missing notebook:
+#: tests/autograder/test_grade.py.
+CORPUS_SUBSET = ("concepts_always_equal_str", "food_os_exit", "food_metadata_stripped_wrong")
 CORPUS = [c for c in CASES if c.id in CORPUS_SUBSET]
 
 
