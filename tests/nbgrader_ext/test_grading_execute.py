@@ -17,6 +17,7 @@ from tests.cells import create_grade_cell, notebook, source_solution
 from tlcourse.gradebook import gradebook_url
 from tlcourse.nbgrader_ext.grading_execute import GradingExecute, error_output
 from tlcourse.nbgrader_ext.kernel_limits import LimitedKernelManager
+from tlcourse.nbgrader_ext.sandbox_support import NO_SANDBOX_VARIABLE
 from tlcourse.nbgrader_ext.sandboxed_kernel import SandboxedKernelManager
 
 
@@ -40,6 +41,17 @@ def test_kernels_come_with_limits():
     # The sandboxed kernels keep LimitedKernelManager's per-process limits inside the sandbox.
     assert issubclass(GradingExecute().kernel_manager_class, LimitedKernelManager)
     assert GradingExecute().kernel_manager_class is SandboxedKernelManager
+
+
+def test_a_students_atexit_code_never_runs_after_the_last_cell(tmp_path, monkeypatch):
+    # The kernel is killed once its last cell is done (a graceful shutdown would run the handler,
+    # and wait seconds for a kernel that imported torch). Unsandboxed: the marker must land here.
+    monkeypatch.setenv(NO_SANDBOX_VARIABLE, "1")
+    marker = tmp_path / "atexit.marker"
+    [cell] = run(tmp_path, new_code_cell(
+        f"import atexit\natexit.register(lambda: open({str(marker)!r}, 'w').write('ran'))\nprint('registered')"))
+    assert texts(cell) == "registered\n"
+    assert not marker.exists(), "the student's atexit handler ran after grading"
 
 
 def test_output_past_the_cap_is_dropped_with_a_note_and_errors_are_kept(tmp_path):

@@ -7,7 +7,7 @@ import json
 from nbclient.exceptions import CellTimeoutError, DeadKernelError
 from nbformat import NotebookNode
 from nbgrader.preprocessors import Execute
-from traitlets import Bool, Dict, Integer
+from traitlets import Bool, Dict, Integer, default
 
 from tlcourse.evidence_format import EVIDENCE_MIME, MAX_EVIDENCE_BYTES
 from tlcourse.nbgrader_ext.sandboxed_kernel import SandboxedKernelManager
@@ -36,6 +36,10 @@ class GradingExecute(Execute):
     - When the kernel dies (``os._exit``, a crash, the CPU limit), the cell it died in
       and every later cell get an error output that says so, and grading goes on: the
       cells that ran before keep their points.
+    - After the last cell the kernel is killed, not asked to shut down: every output is in,
+      so there is nothing left to wait for (a kernel that imported torch takes seconds to
+      exit: jupyter_client waited 2.5 s, then sent SIGTERM), and no code of the student's
+      (``atexit``, ``__del__``) runs after grading.
     """
 
     max_output_bytes = Integer(1_000_000, help="recorded output per cell, in bytes").tag(config=True)
@@ -51,6 +55,10 @@ class GradingExecute(Execute):
         "traceback": ["CellTimeoutError: the cell ran past the per-cell time limit "
                       "(Execute.timeout) and was interrupted"],
     }).tag(config=True)
+
+    @default("shutdown_kernel")
+    def _kill_after_the_last_cell(self) -> str:
+        return "immediate"
 
     def __init__(self, **kw):
         # a warm worker (autograder.warm_worker) names its warm parent: kernels are forked there
