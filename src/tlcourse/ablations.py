@@ -283,15 +283,18 @@ def sweep_table(results: dict) -> str:
 def rates_table(results: dict) -> str:
     """One row per strategy, learning rates and batch-norm mode (Markdown)."""
     n = len(results["seeds"])
-    lines = [f"Mean ± std over {n} seeds, then the value of each seed. \"weights moved\": the L2 norm of the change "
-             "of every weight outside the head over their L2 norm before training (0: the base did not change).",
+    lines = [f"Mean ± std over {n} seeds, then the value of each seed. Accuracy on the training photos: the trained "
+             "network's, in eval mode, after the last epoch. \"weights moved\": the L2 norm of the change of every "
+             "weight outside the head over their L2 norm before training (0: the base did not change). Training "
+             "times are wall-clock seconds on a shared machine.",
              "", "| strategy | learning rates | batch-norm statistics | test accuracy | accuracy on the training photos | "
              "weights moved | training time (s) | classes predicted |", "|---|---|---|---|---|---|---|---|"]
     for r in results["rates"]["rows"]:
         lines.append(f"| {LABELS[r['strategy']]} | {r['learning_rates']}{'' if r['course_rates'] else ' (--lr)'} | "
                      f"{r['batchnorm']} | {_pm(r['accuracy'])} ({_values(r['accuracy'])}) | "
                      f"{_pm(r['train_accuracy'])} ({_values(r['train_accuracy'])}) | "
-                     f"{_pm(r['weights_moved'])} | {r['seconds']['mean']:.0f} ± {r['seconds']['std']:.0f} | "
+                     f"{r['weights_moved']['mean']:.4f} ± {r['weights_moved']['std']:.4f} | "
+                     f"{r['seconds']['mean']:.0f} ± {r['seconds']['std']:.0f} | "
                      f"{', '.join(map(str, r['classes_predicted']))} |")
     return "\n".join(lines) + "\n"
 
