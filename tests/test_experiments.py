@@ -160,7 +160,7 @@ def test_lr_roles_are_the_budgets_learning_rates_and_the_option_sets_them():
     assert ex.LR_ROLES == {"head": "head_lr", "base": "base_lr", "scratch": "scratch_lr"}
     args = ex.command_parser("x").parse_args(["--out", "o.json", "--lr", "base=1e-3", "scratch=0.01"])
     assert args.lr == {"base": 1e-3, "scratch": 0.01}
-    budget = ex.budget_with(args.lr, num_epochs=2)
+    budget = ex.with_rates(Budget(num_epochs=2), args.lr)
     assert (budget.base_lr, budget.scratch_lr, budget.head_lr, budget.num_epochs) == (1e-3, 0.01, Budget.head_lr, 2)
     assert ex.command_parser("x").parse_args(["--out", "o.json"]).lr == {}  # the course's rates
     net = ex.prepare("full_finetune", "resnet18", 7, load=resnet)

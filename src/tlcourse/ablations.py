@@ -26,14 +26,14 @@ from __future__ import annotations
 
 import sys
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 from typing import Callable, Sequence
 
 import torch
 from torch import nn
 
-from tlcourse.experiments import (LR_ROLES, command_parser, fresh_copies, prepare, run_strategy, setup,
-                                  train_whole)
+from tlcourse.experiments import (command_parser, fresh_copies, prepare, run_strategy, setup, train_whole,
+                                  with_rates)
 from tlcourse.history import Run
 from tlcourse.results import machine, mean_std, write_results
 from tlcourse.strategies import HEAD_THEN_UNFREEZE, LABELS, Budget, head_attr, is_pretrained, optimizer_for
@@ -97,7 +97,8 @@ def run_in_mode(strategy: str, name: str, data: TensorData, budget: Budget, seed
     in train mode). The engine holds a frozen batch-norm layer's statistics whatever it is told, so
     for "updated" the frozen layers' scale and shift are handed to the optimizer at learning rate 0:
     the engine then runs them in train mode (their statistics move) while their weights stay as they
-    are (they are frozen again afterwards). Nothing is cached in that case."""
+    are (they are frozen again afterwards). Nothing is cached in that case. (Head first, then
+    unfreeze keeps the engine's rule in its head-only epochs.)"""
     net = prepare(strategy, name, len(data.classes), seed, load)
     frozen = frozen_batchnorms(net)
     if keep_statistics or not frozen or strategy == HEAD_THEN_UNFREEZE:
@@ -205,12 +206,12 @@ def run_rates(name: str, data: TensorData, budget: Budget, seeds: Sequence[int],
               modes: Sequence[str] = tuple(MODES), load: Callable[[str], nn.Module] | None = None,
               log: Callable[[str], None] = print,
               on_seed: Callable[[dict, list[int]], None] | None = None) -> dict:
-    """Each strategy at ``budget``'s learning rates and at ``rates`` (``{role: rate}``, roles of
-    ``experiments.LR_ROLES``; left out where they give the strategy the same rates), in each
+    """Each strategy at ``budget``'s learning rates and at ``rates`` (``{role: rate}``, put in by
+    ``experiments.with_rates``; left out where they give the strategy the same rates), in each
     batch-norm mode (names of ``MODES``): test accuracy, accuracy on the training images, classes
     predicted on the test images, seconds, and ``weights_moved`` outside the head. Seeds run one
     after another; ``on_seed(results so far, seeds done)`` is called after each."""
-    changed = replace(budget, **{LR_ROLES[role]: rate for role, rate in rates.items()})
+    changed = with_rates(budget, rates)
     settings: list[tuple[str, Budget, str, str]] = []  # strategy, budget, label, mode
     for strategy in strategies:
         example = prepare(strategy, name, len(data.classes), 0, load)

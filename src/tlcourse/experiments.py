@@ -254,10 +254,9 @@ class LearningRates(argparse.Action):
         setattr(namespace, self.dest, rates)
 
 
-def budget_with(rates: dict[str, float], **settings) -> Budget:
-    """The course's ``Budget`` with ``settings`` and the learning rates ``{role: rate}`` (roles of
-    ``LR_ROLES``) put in."""
-    return Budget(**settings, **{LR_ROLES[role]: rate for role, rate in rates.items()})
+def with_rates(budget: Budget, rates: dict[str, float]) -> Budget:
+    """``budget`` with the learning rates ``{role: rate}`` (roles of ``LR_ROLES``) put in."""
+    return replace(budget, **{LR_ROLES[role]: rate for role, rate in rates.items()})
 
 
 def command_parser(description: str) -> argparse.ArgumentParser:
@@ -305,7 +304,7 @@ def setup(args: argparse.Namespace) -> tuple[backbones.Backbone, Budget, TensorD
     if args.threads:
         torch.set_num_threads(args.threads)
     backbone = backbones.first_available(args.backbone)
-    budget = budget_with(args.lr, num_epochs=args.epochs, image_size=args.image_size)
+    budget = with_rates(Budget(num_epochs=args.epochs, image_size=args.image_size), args.lr)
     return backbone, budget, load_foodvision7(budget.image_size, backbone.mean, backbone.std)
 
 
