@@ -76,7 +76,7 @@ def test_modes_and_sweep_on_tiny_data():
     assert [r["optimizer_steps"] for r in sweep["rows"]] == [1, 3]  # 9 images: 8 + a dropped 1
 
 
-@pytest.mark.parametrize("name", ["batchnorm_modes.json", "scratch_batchnorm_sweep.json"])
+@pytest.mark.parametrize("name", ["batchnorm_modes.json", "scratch_batchnorm_sweep.json", "finetune_rates.json"])
 def test_committed_ablations_are_consistent_and_the_markdown_is_generated_from_them(name):
     if not (RESULTS / name).exists():
         pytest.skip(f"data/results/{name} is not committed")
@@ -84,7 +84,9 @@ def test_committed_ablations_are_consistent_and_the_markdown_is_generated_from_t
     n = len(results["seeds"])
     assert n >= 1 and results["command"].startswith("python -m tlcourse.ablations ")
     cells = ([row["accuracy"] for modes in results.get("modes", {}).values() for row in modes.values()]
-             + [r[k] for r in results.get("sweep", {}).get("rows", []) for k in ("as_trained", "recomputed")])
+             + [r[k] for r in results.get("sweep", {}).get("rows", []) for k in ("as_trained", "recomputed")]
+             + [r[k] for r in results.get("rates", {}).get("rows", [])
+                for k in ("accuracy", "train_accuracy", "seconds", "weights_moved")])
     assert cells
     for cell in cells:
         assert len(cell["values"]) == n
@@ -120,3 +122,60 @@ def test_merge_puts_parts_together_in_the_order_of_the_modes_and_refuses_mismatc
     assert "Note:" not in ab.document(merged)
     with pytest.raises(ValueError, match="differ in seeds"):
         ab.merge([part("scratch", fixed, [0.3]), part("scratch", updated, [0.1], seeds=(1,))], "x")
+
+
+def base_statistics(net):
+    return [m.running_mean.clone() for name, m in net.named_modules() if isinstance(m, nn.BatchNorm2d)]
+
+
+@pytest.mark.parametrize("keep", [False, True])
+def test_feature_extraction_with_statistics_updated_moves_the_statistics_and_no_weight(keep):
+    start = resnet()
+    run = ab.run_in_mode("feature_extraction", "resnet18", tiny_data(), Budget(num_epochs=1, batch_size=4), seed=0,
+                         keep_statistics=keep, load=resnet)
+    for (name, p), p0 in zip(run.net.named_parameters(), start.parameters()):
+        if not name.startswith("fc."):
+            assert torch.equal(p, p0), name  # the base's weights, batch-norm scale and shift included
+            assert not p.requires_grad, name  # frozen again after training
+    moved = [not torch.equal(a, b) for a, b in zip(base_statistics(run.net), base_statistics(start))]
+    assert all(moved) if not keep else not any(moved)  # d2l's train mode: every layer's statistics move
+    assert ab.weights_moved(run.net, start) == 0.0
+
+
+def test_weights_moved_is_the_relative_change_outside_the_head():
+    start, net = resnet(), resnet()
+    assert ab.weights_moved(net, start) == 0.0
+    with torch.no_grad():
+        net.layer1[0].conv1.weight.mul_(3)  # this weight moves by twice its own size
+        net.fc.weight.add_(100)  # the head does not count
+    size = sum(float(p.pow(2).sum()) for name, p in start.named_parameters() if not name.startswith("fc."))
+    expected = 2 * float(start.layer1[0].conv1.weight.norm()) / size ** 0.5
+    assert ab.weights_moved(net, start) == pytest.approx(expected, rel=1e-5)
+
+
+def test_rates_runs_each_strategy_at_the_course_rates_and_at_the_new_ones_where_they_differ():
+    data, budget, seen = tiny_data(n_per_class=6), Budget(num_epochs=1, batch_size=8), []
+    out = ab.run_rates("resnet18", data, budget, seeds=[0, 1], rates={"base": 1e-3},
+                       strategies=("feature_extraction", "full_finetune"), load=resnet, log=lambda _m: None,
+                       on_seed=lambda part, done: seen.append(list(done)))
+    assert seen == [[0], [0, 1]]
+    rows = [(r["strategy"], r["learning_rates"], r["batchnorm"], r["course_rates"]) for r in out["rows"]]
+    updated, fixed = ab.MODES
+    assert rows == [("feature_extraction", "head 0.001", updated, True),  # base=1e-3 changes nothing here
+                    ("feature_extraction", "head 0.001", fixed, True),
+                    ("full_finetune", "head 0.001, base 0.0001", updated, True),
+                    ("full_finetune", "head 0.001, base 0.0001", fixed, True),
+                    ("full_finetune", "head 0.001, base 0.001", updated, False),
+                    ("full_finetune", "head 0.001, base 0.001", fixed, False)]
+    moved = [r["weights_moved"]["mean"] for r in out["rows"]]
+    assert moved[:2] == [0.0, 0.0] and 0 < moved[3] < moved[5]  # ten times the rate moves the base further
+    for r in out["rows"]:
+        assert len(r["accuracy"]["values"]) == len(r["train_accuracy"]["values"]) == len(r["classes_predicted"]) == 2
+    table = ab.rates_table({"seeds": [0, 1], "rates": out})
+    assert "| full fine-tuning | head 0.001, base 0.001 (--lr) | kept fixed (eval mode) |" in table
+
+
+def test_rates_needs_the_rates_to_compare(capsys, tmp_path):
+    with pytest.raises(SystemExit):
+        ab.main(["rates", "--out", str(tmp_path / "r.json")])
+    assert "give them with --lr ROLE=RATE (e.g. --lr base=1e-3)" in capsys.readouterr().err

@@ -8,7 +8,7 @@ import torch
 
 from tests.networks import lite0, resnet
 from tlcourse import experiments as ex
-from tlcourse.strategies import ALL_STRATEGIES, Budget, count_params, layer_lrs
+from tlcourse.strategies import ALL_STRATEGIES, Budget, count_params, layer_lrs, optimizer_for
 from tlcourse.tensor_data import TensorData
 
 
@@ -152,3 +152,38 @@ def test_merge_adds_rows_and_refuses_other_conditions():
         ex.merged(old, dict(new, seeds=[0]), "c")
     with pytest.raises(ValueError, match="budget differs"):
         ex.merged(old, dict(new, budget={"num_epochs": 5}), "c")
+
+
+# --- learning rates other than the course's: --lr ROLE=RATE -----------------------------------
+
+def test_lr_roles_are_the_budgets_learning_rates_and_the_option_sets_them():
+    assert ex.LR_ROLES == {"head": "head_lr", "base": "base_lr", "scratch": "scratch_lr"}
+    args = ex.command_parser("x").parse_args(["--out", "o.json", "--lr", "base=1e-3", "scratch=0.01"])
+    assert args.lr == {"base": 1e-3, "scratch": 0.01}
+    budget = ex.with_rates(Budget(num_epochs=2), args.lr)
+    assert (budget.base_lr, budget.scratch_lr, budget.head_lr, budget.num_epochs) == (1e-3, 0.01, Budget.head_lr, 2)
+    assert ex.command_parser("x").parse_args(["--out", "o.json"]).lr == {}  # the course's rates
+    net = ex.prepare("full_finetune", "resnet18", 7, load=resnet)
+    groups = optimizer_for("full_finetune", net, budget).param_groups
+    assert [g["lr"] for g in groups] == [Budget.head_lr, 1e-3]  # every layer at the head's rate
+
+
+@pytest.mark.parametrize("given, message", [
+    ("bse=1e-3", "not ROLE=RATE with a role the budget knows; write e.g. base=1e-3. Roles: head"),
+    ("1e-3", "not ROLE=RATE"),
+    ("base=fast", "the learning rate must be a positive number such as 1e-3, not 'fast'"),
+    ("base=0", "must be a positive number"),
+    ("base=-1e-3", "must be a positive number"),
+    ("base=nan", "must be a positive number"),
+    ("base=inf", "must be a positive number"),
+])
+def test_a_bad_lr_is_refused_with_what_to_write(given, message, capsys):
+    with pytest.raises(SystemExit):
+        ex.command_parser("x").parse_args(["--out", "o.json", "--lr", given])
+    assert message in capsys.readouterr().err
+
+
+def test_a_role_given_twice_is_refused(capsys):
+    with pytest.raises(SystemExit):
+        ex.command_parser("x").parse_args(["--out", "o.json", "--lr", "base=1e-3", "--lr", "base=1e-4"])
+    assert "sets the base learning rate twice (0.001 and 0.0001); give each role once" in capsys.readouterr().err

@@ -12,15 +12,17 @@ frozen part in every step, just faster.
 runs every strategy for three seeds plus a data-size sweep and writes the JSON results and a
 Markdown table next to them. ``--strategies NAME... --merge`` runs only those strategies (same
 seeds, data and budget) and puts their rows into the results already in ``--out``, leaving the
-other rows and the sweep as they are.
+other rows and the sweep as they are. ``--lr ROLE=RATE`` sets a learning rate other than the
+course's (``Budget``): ``--lr base=1e-3`` fine-tunes the pretrained layers at the new head's rate.
 """
 
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict, fields, replace
 from pathlib import Path
 from typing import Callable, Sequence
 
@@ -106,13 +108,13 @@ def head_then_unfreeze(name: str, net: nn.Module, data: TensorData, budget: Budg
         if cache:
             first = train_on_cache(HEAD_THEN_UNFREEZE, net, data, head_budget, seed, verbose, keep_statistics)
         else:
-            first = _train(HEAD_THEN_UNFREEZE, net, net, data.X_train, data.X_test, data, head_budget, seed,
-                           verbose, keep_statistics)
+            first = train_whole(HEAD_THEN_UNFREEZE, net, data, head_budget, seed, verbose, keep_statistics)
     unfreeze(net)
     if verbose:
         print(f"unfrozen after {head_epochs} epoch(s) of the head: layer-wise learning rates")
     rest = replace(budget, num_epochs=budget.num_epochs - head_epochs)
-    second = _train(HEAD_THEN_UNFREEZE, net, net, data.X_train, data.X_test, data, rest, seed, verbose, keep_statistics, optimizer=layerwise_optimizer(net, budget))
+    second = train_whole(HEAD_THEN_UNFREEZE, net, data, rest, seed, verbose, keep_statistics,
+                         optimizer=layerwise_optimizer(net, budget))
     return joined(first, second)
 
 
@@ -129,8 +131,15 @@ def run_strategy(strategy: str, name: str, data: TensorData, budget: Budget = Bu
         return Run(net, head_then_unfreeze(name, net, data, budget, seed, cache, verbose, keep_statistics))
     if cache and frozen_prefix_length(layers(net)) > 0:
         return Run(net, train_on_cache(strategy, net, data, budget, seed, verbose, keep_statistics))
-    return Run(net, _train(strategy, net, net, data.X_train, data.X_test, data, budget, seed, verbose,
-                           keep_statistics))
+    return Run(net, train_whole(strategy, net, data, budget, seed, verbose, keep_statistics))
+
+
+def train_whole(strategy: str, net: nn.Module, data: TensorData, budget: Budget, seed: int, verbose: bool = True,
+                keep_statistics: bool | None = None, optimizer: torch.optim.Optimizer | None = None) -> History:
+    """Train all of ``net`` on ``data``'s images (nothing cached), with ``strategy``'s optimizer or
+    ``optimizer``, and its batch-norm rule or ``keep_statistics``."""
+    return _train(strategy, net, net, data.X_train, data.X_test, data, budget, seed, verbose, keep_statistics,
+                  optimizer)
 
 
 def compare(name: str, data: TensorData, budget: Budget = Budget(), seed: int = 0,
@@ -208,6 +217,48 @@ def run_all(name: str, data: TensorData, budget: Budget, seeds: Sequence[int],
     return {"strategies": aggregate(runs_per_seed), "sweep": sweep_results}
 
 
+#: The learning rates ``--lr`` can set, by role: ``Budget``'s fields ``<role>_lr`` (their defaults are
+#: the course's rates).
+LR_ROLES = {f.name[:-len("_lr")]: f.name for f in fields(Budget) if f.name.endswith("_lr")}
+
+
+def parse_learning_rate(text: str) -> tuple[str, float]:
+    """``"ROLE=RATE"`` (a role of ``LR_ROLES``, a positive finite number) as ``(role, rate)``;
+    anything else raises ``argparse.ArgumentTypeError`` saying what to write."""
+    roles = ", ".join(f"{role} ({Budget.__dataclass_fields__[field].default:g} by default)"
+                      for role, field in LR_ROLES.items())
+    role, sep, value = text.partition("=")
+    if not sep or role not in LR_ROLES:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not ROLE=RATE with a role the budget knows; write e.g. base=1e-3. Roles: {roles}.")
+    try:
+        rate = float(value)
+    except ValueError:
+        rate = math.nan
+    if not (math.isfinite(rate) and rate > 0):
+        raise argparse.ArgumentTypeError(f"{text!r}: the learning rate must be a positive number such as 1e-3, "
+                                         f"not {value!r}.")
+    return role, rate
+
+
+class LearningRates(argparse.Action):
+    """``--lr ROLE=RATE ...`` collected into ``{role: rate}``; a role given twice is refused."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        rates = dict(getattr(namespace, self.dest) or {})
+        for role, rate in values:
+            if role in rates:
+                parser.error(f"{option_string} sets the {role} learning rate twice ({rates[role]:g} and {rate:g}); "
+                             "give each role once.")
+            rates[role] = rate
+        setattr(namespace, self.dest, rates)
+
+
+def with_rates(budget: Budget, rates: dict[str, float]) -> Budget:
+    """``budget`` with the learning rates ``{role: rate}`` (roles of ``LR_ROLES``) put in."""
+    return replace(budget, **{LR_ROLES[role]: rate for role, rate in rates.items()})
+
+
 def command_parser(description: str) -> argparse.ArgumentParser:
     """The options every FoodVision-7 experiment command takes: ``--out`` and how to run."""
     parser = argparse.ArgumentParser(description=description, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -219,6 +270,11 @@ def command_parser(description: str) -> argparse.ArgumentParser:
                         help="shares of the training set for the sweep")
     parser.add_argument("--epochs", type=int, default=Budget.num_epochs)
     parser.add_argument("--image-size", type=int, default=Budget.image_size)
+    parser.add_argument("--lr", nargs="+", type=parse_learning_rate, action=LearningRates, default={},
+                        metavar="ROLE=RATE",
+                        help="learning rates other than the course's, by role: head (a new head), base (pretrained "
+                             "layers that are fine-tuned), scratch (every layer of a random network); "
+                             "e.g. --lr base=1e-3")
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: torch's default)")
     return parser
 
@@ -248,7 +304,7 @@ def setup(args: argparse.Namespace) -> tuple[backbones.Backbone, Budget, TensorD
     if args.threads:
         torch.set_num_threads(args.threads)
     backbone = backbones.first_available(args.backbone)
-    budget = Budget(num_epochs=args.epochs, image_size=args.image_size)
+    budget = with_rates(Budget(num_epochs=args.epochs, image_size=args.image_size), args.lr)
     return backbone, budget, load_foodvision7(budget.image_size, backbone.mean, backbone.std)
 
 
