@@ -123,3 +123,33 @@ def test_a_warm_kernel_shows_figures_as_a_cold_one_does():
     assert before == ["matplotlib.pyplot"], "pyplot is warm; the inline backend and ipywidgets load in the kernel"
     assert backend == "module://matplotlib_inline.backend_inline"
     assert any("image/png" in data for data in shown), shown
+
+
+def test_a_warm_kernel_is_killed_at_shutdown_and_nothing_of_it_is_left(warm):
+    """nbclient's graceful shutdown_kernel() kills a forked kernel at once (its kernel process ends
+    by SIGKILL instead of exiting by itself), and nothing of its sandbox is left behind: no process
+    below the warm parent, no cgroup, no sandbox folder."""
+    import asyncio
+    import signal
+    import time
+
+    from autograder.supervise import descendants
+    from tests.nbgrader_ext.sandbox_kernels import KernelSession
+
+    loop = asyncio.new_event_loop()
+    km = WarmKernelManager()
+    try:
+        loop.run_until_complete(km.start_kernel(cwd="/"))
+        session = KernelSession(km, loop)
+        assert session.run("print(1 + 1)").strip() == "2"
+        process, cgroup, folder = km.provisioner.process, km._cgroup, km._sandbox_dir
+        session.kc.stop_channels()
+        loop.run_until_complete(km.shutdown_kernel())
+    finally:
+        loop.close()
+    assert process.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 10
+    while descendants(warm.process.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert descendants(warm.process.pid) == []
+    assert not any(os.path.exists(p) for p in cgroup.procs_files()) and not folder.exists()
