@@ -132,10 +132,12 @@ def test_a_warm_kernel_is_killed_at_shutdown_and_nothing_of_it_is_left(warm):
     import asyncio
     import signal
     import time
+    from pathlib import Path
 
     from autograder.supervise import descendants
     from tests.nbgrader_ext.sandbox_kernels import KernelSession
 
+    earlier = set(descendants(warm.process.pid))   # what other tests' kernels may still be ending
     loop = asyncio.new_event_loop()
     km = WarmKernelManager()
     try:
@@ -149,7 +151,8 @@ def test_a_warm_kernel_is_killed_at_shutdown_and_nothing_of_it_is_left(warm):
         loop.close()
     assert process.returncode == -signal.SIGKILL
     deadline = time.monotonic() + 10
-    while descendants(warm.process.pid) and time.monotonic() < deadline:
+    while set(descendants(warm.process.pid)) - earlier and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert descendants(warm.process.pid) == []
+    left = set(descendants(warm.process.pid)) - earlier
+    assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in left]
     assert not any(os.path.exists(p) for p in cgroup.procs_files()) and not folder.exists()
