@@ -34,16 +34,47 @@ import sys
 
 from autograder.supervise import PR_SET_PDEATHSIG, become_subreaper, descendants, kill_everything_below
 
-#: What the parent imports once (the kernels' and nbgrader's heavy imports); nothing of a course.
+#: What the parent imports once: the kernels' and nbgrader's heavy imports, the libraries and
+#: course modules the notebooks and their checks import (none that hooks into a running IPython at
+#: import - ipywidgets, matplotlib's inline backend, the course's quiz and inspector - so that a
+#: forked kernel still makes those hooks itself); nothing of a course's assignments.
 WARM_IMPORTS = ("torch", "torchvision", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
-                "tlcourse", "nbgrader.apps")
+                "nbgrader.apps", "nbgrader.converters", "nbgrader.preprocessors",
+                "matplotlib.pyplot", "pandas", "PIL.Image",
+                "tlcourse", "tlcourse.env", "tlcourse.data", "tlcourse.backbones", "tlcourse.engine",
+                "tlcourse.plots", "tlcourse.features", "tlcourse.mistakes", "tlcourse.results",
+                "tlcourse.evidence", "tlcourse.checks.concepts", "tlcourse.checks.heads",
+                "tlcourse.checks.confusion", "tlcourse.checks.finetune", "tlcourse.checks.transfer",
+                "tlcourse.nbgrader_ext")
+#: matplotlib's backend as ipykernel sets it in every kernel (``MPLBACKEND``, unless set already):
+#: matplotlib reads it once, at import, so the warm parent sets it the same way before importing.
+KERNEL_MPLBACKEND = "module://matplotlib_inline.backend_inline"
 
 
 def warm_up() -> None:
     import importlib
 
+    os.environ.setdefault("MPLBACKEND", KERNEL_MPLBACKEND)
     for name in WARM_IMPORTS:
         importlib.import_module(name)
+    pin_alembic_head()
+
+
+def pin_alembic_head() -> None:
+    """nbgrader asks ``alembic heads`` for the gradebook schema's version in a new process each
+    time it creates a gradebook (a cold Python: 1-5 s, paid by the first submission of every
+    assignment on every worker). Its migration scripts are nbgrader's own files, so the answer is
+    the same every time: the warm parent reads it once, in-process, and its forks reuse it."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+    from nbgrader import api, dbutil
+
+    config = Config()
+    config.set_main_option("script_location", dbutil.ALEMBIC_DIR)
+    head = ScriptDirectory.from_config(config).get_current_head()
+    if not head:
+        raise RuntimeError(f"nbgrader's migration scripts in {dbutil.ALEMBIC_DIR} name no head revision")
+    api.get_alembic_version = lambda: head
 
 
 def _exit_status(status: int) -> int:

@@ -16,6 +16,7 @@ from autograder.course import fresh_course_dir
 from autograder.nbgrader_cli import nbgrader
 from autograder.supervise import descendants
 from autograder.warm_worker import warm_nbgrader, warm_parent
+from tlcourse.gradebook import SQLITE_FILE
 from tlcourse.nbgrader_ext.sandbox_support import sandbox_problem
 
 pytestmark = pytest.mark.skipif(os.geteuid() != 0 or sandbox_problem() is not None,
@@ -45,6 +46,14 @@ def test_a_warm_run_makes_what_the_cold_command_makes(tmp_path):
                 for p in (course / "notebooks").rglob("*") if p.is_file()}
 
     assert release(warm) and release(warm) == release(cold)
+    # the warm parent pins the schema version nbgrader asks `alembic heads` for: the same row
+    def schema(course):
+        import sqlite3
+
+        with sqlite3.connect(course / SQLITE_FILE) as db:
+            return db.execute("SELECT version_num FROM alembic_version").fetchall()
+
+    assert len(schema(warm)) == 1 and schema(warm) == schema(cold)
     bad = warm_nbgrader(warm, "autograde", "no_such_assignment", check=False, timeout=300)
     assert bad.returncode != 0 and bad.returncode == nbgrader(
         cold, "autograde", "no_such_assignment", check=False, timeout=300).returncode

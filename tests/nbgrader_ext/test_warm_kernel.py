@@ -100,3 +100,59 @@ def test_children_together_cannot_exceed_the_memory_cap():  # noqa: F811 - the w
         kernel_alive = k.loop.run_until_complete(k.km.is_alive())
     assert (codes is not None and any(code == -9 for code in codes)) or (codes is None and not kernel_alive), \
         (codes, kernel_alive)
+
+
+def test_a_warm_kernel_shows_figures_as_a_cold_one_does():
+    """The warm parent imports matplotlib with the backend ipykernel gives every kernel, but not
+    the inline backend itself (nor ipywidgets): a forked kernel hooks them into its own IPython, so
+    a figure left open at the end of a cell is still shown, as in a cold kernel."""
+    with sandboxed_kernel("/") as k:
+        before = k.value("import json, sys\nprint(json.dumps(sorted(m for m in ('matplotlib.pyplot', "
+                         "'matplotlib_inline.backend_inline', 'ipywidgets') if m in sys.modules)))")
+        shown = []
+
+        def hook(msg):
+            if msg["msg_type"] in ("display_data", "execute_result"):
+                shown.append(sorted(msg["content"]["data"]))
+            assert msg["msg_type"] != "error", msg["content"]
+
+        k.loop.run_until_complete(k.kc.execute_interactive(
+            "import matplotlib, matplotlib.pyplot as plt\nplt.plot([1, 2, 3]);\n"
+            "print(matplotlib.get_backend())", output_hook=hook, timeout=120))
+        backend = k.run("print(matplotlib.get_backend())").strip()
+    assert before == ["matplotlib.pyplot"], "pyplot is warm; the inline backend and ipywidgets load in the kernel"
+    assert backend == "module://matplotlib_inline.backend_inline"
+    assert any("image/png" in data for data in shown), shown
+
+
+def test_a_warm_kernel_is_killed_at_shutdown_and_nothing_of_it_is_left(warm):
+    """nbclient's graceful shutdown_kernel() kills a forked kernel at once (its kernel process ends
+    by SIGKILL instead of exiting by itself), and nothing of its sandbox is left behind: no process
+    below the warm parent, no cgroup, no sandbox folder."""
+    import asyncio
+    import signal
+    import time
+    from pathlib import Path
+
+    from autograder.supervise import descendants
+    from tests.nbgrader_ext.sandbox_kernels import KernelSession
+
+    earlier = set(descendants(warm.process.pid))   # what other tests' kernels may still be ending
+    loop = asyncio.new_event_loop()
+    km = WarmKernelManager()
+    try:
+        loop.run_until_complete(km.start_kernel(cwd="/"))
+        session = KernelSession(km, loop)
+        assert session.run("print(1 + 1)").strip() == "2"
+        process, cgroup, folder = km.provisioner.process, km._cgroup, km._sandbox_dir
+        session.kc.stop_channels()
+        loop.run_until_complete(km.shutdown_kernel())
+    finally:
+        loop.close()
+    assert process.returncode == -signal.SIGKILL
+    deadline = time.monotonic() + 10
+    while set(descendants(warm.process.pid)) - earlier and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = set(descendants(warm.process.pid)) - earlier
+    assert not left, [Path(f"/proc/{pid}/cmdline").read_bytes() for pid in left]
+    assert not any(os.path.exists(p) for p in cgroup.procs_files()) and not folder.exists()
