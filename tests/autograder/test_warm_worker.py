@@ -60,16 +60,28 @@ def test_a_warm_run_makes_what_the_cold_command_makes(tmp_path):
 
 
 def test_a_run_past_its_time_is_stopped_with_all_it_started(tmp_path):
+    # The course's nbgrader_config.py (which every nbgrader command loads) starts a child and then
+    # waits: the run outlasts its time however fast the warm command is (a warm generate_assignment
+    # takes about 0.5 s on a quiet machine: a real command is no stand-in for a long one).
     course = fresh_course_dir(tmp_path / "course")
+    child_pid = tmp_path / "child.pid"
+    with open(course / "nbgrader_config.py", "a") as config:
+        config.write("\nimport subprocess as _subprocess, time as _time\n"
+                     "_child = _subprocess.Popen(['sleep', '600'])\n"
+                     f"open({str(child_pid)!r}, 'w').write(str(_child.pid))\n"
+                     "_time.sleep(600)\n")
     parent = warm_parent()
     started = time.monotonic()
     with pytest.raises(subprocess.TimeoutExpired):
-        warm_nbgrader(course, "generate_assignment", "01_concepts", "--force", timeout=0.5)
+        warm_nbgrader(course, "generate_assignment", "01_concepts", "--force", timeout=5)
     assert time.monotonic() - started < 30
+    assert child_pid.exists(), "the run had started its child when its time was up"
+    child = Path(f"/proc/{child_pid.read_text()}")
     deadline = time.monotonic() + 10
-    while descendants(parent.process.pid) and time.monotonic() < deadline:
+    while (descendants(parent.process.pid) or child.exists()) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert descendants(parent.process.pid) == [], "the run and all it started were killed"
+    assert not child.exists(), "the run's child was killed with it"
 
 
 def test_the_warm_parent_dies_with_its_worker():
