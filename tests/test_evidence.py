@@ -6,7 +6,8 @@ import torch
 from nbclient import NotebookClient
 
 from tlcourse.checks.concepts import exercise_net
-from tlcourse.evidence import EVIDENCE_MIME, digest, evidence_outputs, read_evidence
+from tlcourse.evidence import EVIDENCE_MIME, digest, read_evidence
+from tlcourse.evidence_format import evidence_outputs
 
 pytestmark = pytest.mark.slow
 

@@ -33,8 +33,8 @@ import torch
 from torch import nn
 
 from tlcourse.checks.base import plain_int
-from tlcourse.evidence_format import (EVIDENCE_MIME, FORMAT, MAX_EVIDENCE_BYTES, MAX_PARAMETERS, MAX_REPR,  # noqa: F401
-                                      MAX_TENSOR_BYTES, EvidenceRejected, evidence_outputs)
+from tlcourse.evidence_format import (EVIDENCE_MIME, FORMAT, MAX_EVIDENCE_BYTES, MAX_PARAMETERS, MAX_REPR,
+                                      MAX_TENSOR_BYTES, EvidenceRejected)
 
 #: Parameter dtypes a stand-in network may have.
 DTYPES = {"torch.float32": torch.float32, "torch.float64": torch.float64, "torch.float16": torch.float16,
