@@ -13,6 +13,9 @@ from tlcourse.evidence_format import EVIDENCE_MIME, MAX_EVIDENCE_BYTES
 from tlcourse.nbgrader_ext.sandboxed_kernel import SandboxedKernelManager
 from tlcourse.nbgrader_ext.warm_kernel import WarmKernelManager, warm_socket
 
+#: The client grading kernels are driven with.
+READY_CLIENT = "tlcourse.nbgrader_ext.ready_client.ReadyKernelClient"
+
 
 def error_output(ename: str, evalue: str) -> NotebookNode:
     """An ``error`` output: nbgrader scores a graded cell that has one 0."""
@@ -36,6 +39,8 @@ class GradingExecute(Execute):
     - When the kernel dies (``os._exit``, a crash, the CPU limit), the cell it died in
       and every later cell get an error output that says so, and grading goes on: the
       cells that ran before keep their points.
+    - A new kernel is ready as soon as it has answered ``kernel_info`` and published that
+      request's idle status (``ReadyKernelClient``), not after 0.2 s of silence on IOPub.
     - After the last cell the kernel is killed, not asked to shut down: every output is in,
       so there is nothing left to wait for (a kernel that imported torch takes seconds to
       exit: jupyter_client waited 2.5 s, then sent SIGTERM), and no code of the student's
@@ -64,6 +69,11 @@ class GradingExecute(Execute):
         # a warm worker (autograder.warm_worker) names its warm parent: kernels are forked there
         kw.setdefault("kernel_manager_class", WarmKernelManager if warm_socket() else SandboxedKernelManager)
         super().__init__(**kw)
+
+    def create_kernel_manager(self):
+        km = super().create_kernel_manager()
+        km.client_class = READY_CLIENT
+        return km
 
     def preprocess(self, nb, resources=None, km=None):
         self._died_in = None
