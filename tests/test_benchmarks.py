@@ -125,3 +125,8 @@ def test_the_committed_grading_section_has_the_warm_schema():
     assert isinstance(grading["equal_grades"], bool)
     assert {"date", "load_average_1min_at_start"} <= set(grading["measured"])
     assert all(v > 0 for v in [*grading["per_submission_s"].values(), *grading["throughput_per_min"].values()])
+
+
+def test_a_class_graded_under_several_ids_says_so():
+    assert "each under 3 student ids" in bench.report({"grading": {**warm_grading(15.0, 4.0), "copies": 3}})
+    assert "student ids" not in bench.report({"grading": warm_grading(15.0, 4.0)})
