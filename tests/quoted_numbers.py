@@ -24,7 +24,7 @@ import copy
 import fnmatch
 import json
 import statistics
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 
@@ -206,29 +206,24 @@ class Rounded(Source):
 
 
 @dataclass(frozen=True)
-class AtMost(Source):
-    """The figure is an upper bound ("between 0.30 and 0.40"): it must be >= the value."""
+class _Bound(Source):
     a: Source
+
+    def value(self, results):
+        return self.a.value(results)
+
+    def __str__(self):
+        return str(self.a)
+
+
+class AtMost(_Bound):
+    """The figure is an upper bound ("between 0.30 and 0.40"): it must be >= the value."""
     bound = "above"
 
-    def value(self, results):
-        return self.a.value(results)
 
-    def __str__(self):
-        return str(self.a)
-
-
-@dataclass(frozen=True)
-class AtLeast(Source):
+class AtLeast(_Bound):
     """The figure is a lower bound: it must be <= the value."""
-    a: Source
     bound = "below"
-
-    def value(self, results):
-        return self.a.value(results)
-
-    def __str__(self):
-        return str(self.a)
 
 
 @dataclass(frozen=True)
@@ -254,16 +249,11 @@ def Cited(why):  # noqa: N802
     return Marker("quoted from a publication", why)
 
 
-@dataclass(frozen=True)
 class Quote:
-    doc: str
-    phrase: str
-    sources: tuple = field(default=())
+    """A phrase of a document and, in order, the source of each figure it quotes."""
 
-    def __init__(self, doc, phrase, *sources):
-        object.__setattr__(self, "doc", doc)
-        object.__setattr__(self, "phrase", phrase)
-        object.__setattr__(self, "sources", sources)
+    def __init__(self, doc: str, phrase: str, *sources):
+        self.doc, self.phrase, self.sources = doc, phrase, sources
 
     def __str__(self):
         return f"{self.doc}: {self.phrase!r}"

@@ -14,8 +14,8 @@ from __future__ import annotations
 import json
 import re
 from decimal import Decimal
-from pathlib import Path
 
+import pytest
 import yaml
 
 from tests.quoted_numbers import NOT_FIGURES, QUOTES, RESULTS, ROOT, Marker, Quote, ResultsData
@@ -198,10 +198,15 @@ def test_results_files_are_all_read():
 
 def test_sources_name_real_values():
     """A path that names no value (a typo, a renamed key) is an error, not a silent pass."""
-    missing = Path("scratch_vs_pretrained")
-    try:
-        RESULTS.get(f"{missing}:strategies/no_such_strategy/accuracy/mean")
-    except KeyError as e:
-        assert "no_such_strategy" in str(e)
-    else:
-        raise AssertionError("a path to no value was accepted")
+    with pytest.raises(KeyError, match="no_such_strategy"):
+        RESULTS.get("scratch_vs_pretrained:strategies/no_such_strategy/accuracy/mean")
+    with pytest.raises(KeyError, match="3 values, not one"):
+        RESULTS.get("scratch_vs_pretrained:strategies/scratch/accuracy/values/*")
+
+
+def test_a_bound_that_no_longer_holds_fails():
+    docs = documents()
+    docs["04_scratch_vs_pretrained"] = [t.replace("it stays between 0.30 and 0.40", "it stays between 0.31 and 0.40")
+                                        for t in docs["04_scratch_vs_pretrained"]]
+    problems = check(docs, QUOTES, RESULTS)
+    assert len(problems) == 1 and "0.31 does not match lowest(" in problems[0] and "a bound below it" in problems[0]
