@@ -229,24 +229,24 @@ class AtLeast(_Bound):
 @dataclass(frozen=True)
 class Marker:
     """A figure that is not a measured result, and why."""
-    kind: str
     why: str
+    kind = "not measured"
 
 
-def Live(why):  # noqa: N802 - reads as a kind in the table
-    return Marker("computed live in the notebook", why)
+class Live(Marker):
+    kind = "computed live in the notebook"
 
 
-def Setting(why):  # noqa: N802
-    return Marker("a chosen setting", why)
+class Setting(Marker):
+    kind = "a chosen setting"
 
 
-def Fact(why):  # noqa: N802
-    return Marker("arithmetic or a fact, not a measurement", why)
+class Fact(Marker):
+    kind = "arithmetic or a fact, not a measurement"
 
 
-def Cited(why):  # noqa: N802
-    return Marker("quoted from a publication", why)
+class Cited(Marker):
+    kind = "quoted from a publication"
 
 
 class Quote:
