@@ -409,7 +409,7 @@ QUOTES = [
     Quote(NB4, "at 10 % (6 steps) scratch moves from 0.236 to 0.311, at 25 % (12 steps) from 0.206 to 0.367",
           Percent(SWEEP("sweep/rows/0/fraction")), bn_sweep(0, "as_trained"), bn_sweep(0, "recomputed"),
           Percent(SWEEP("sweep/rows/1/fraction")), bn_sweep(1, "as_trained"), bn_sweep(1, "recomputed")),
-    Quote(NB4, "at 50 % (30 steps, 0.292 to 0.333 ± 0.119, one seed lower than before) and at 100 % "
+    Quote(NB4, "at 50 % (30 steps, 0.292 to 0.333 ± 0.119, two seeds lower than before) and at 100 % "
                "(54 steps, 0.438 to 0.457)",
           Percent(SWEEP("sweep/rows/2/fraction")), bn_sweep(2, "as_trained"), bn_sweep(2, "recomputed"),
           bn_sweep(2, "recomputed", "std"),
