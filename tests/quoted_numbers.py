@@ -23,6 +23,7 @@ from __future__ import annotations
 import copy
 import fnmatch
 import json
+import operator
 import statistics
 from dataclasses import dataclass
 from decimal import Decimal
@@ -145,51 +146,48 @@ class Total(_Of):
 
 
 @dataclass(frozen=True)
-class Diff(Source):
+class _Pair(Source):
+    """A value computed from two sources."""
     a: Source
     b: Source
+    symbol = ""
 
     def value(self, results):
-        return self.a.value(results) - self.b.value(results)
+        return self.apply(self.a.value(results), self.b.value(results))
 
     def __str__(self):
-        return f"({self.a} - {self.b})"
+        return f"({self.a} {self.symbol} {self.b})"
+
+
+class Diff(_Pair):
+    symbol, apply = "-", staticmethod(operator.sub)
+
+
+class Ratio(_Pair):
+    symbol, apply = "/", staticmethod(operator.truediv)
 
 
 @dataclass(frozen=True)
-class Ratio(Source):
+class _Scaled(Source):
+    """A value quoted in other units."""
     a: Source
-    b: Source
+    factor, unit = 1.0, ""
 
     def value(self, results):
-        return self.a.value(results) / self.b.value(results)
+        return self.factor * self.a.value(results)
 
     def __str__(self):
-        return f"({self.a} / {self.b})"
+        return f"{self.a} in {self.unit}"
 
 
-@dataclass(frozen=True)
-class Percent(Source):
-    """A fraction quoted in percent or in accuracy points (x 100)."""
-    a: Source
-
-    def value(self, results):
-        return 100 * self.a.value(results)
-
-    def __str__(self):
-        return f"100 x {self.a}"
+class Percent(_Scaled):
+    """A fraction quoted in percent or in accuracy points."""
+    factor, unit = 100, "percent"
 
 
-@dataclass(frozen=True)
-class Millions(Source):
+class Millions(_Scaled):
     """A count quoted in millions (3.4 million)."""
-    a: Source
-
-    def value(self, results):
-        return self.a.value(results) / 1e6
-
-    def __str__(self):
-        return f"{self.a} in millions"
+    factor, unit = 1e-6, "millions"
 
 
 @dataclass(frozen=True)
