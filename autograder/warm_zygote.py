@@ -39,6 +39,8 @@ from autograder.supervise import PR_SET_PDEATHSIG, become_subreaper, descendants
 #: import - ipywidgets, matplotlib's inline backend, the course's quiz and inspector - so that a
 #: forked kernel still makes those hooks itself); nothing of a course's assignments.
 WARM_IMPORTS = ("torch", "torchvision", "ipykernel.kernelapp", "ipykernel.ipkernel", "ipykernel.zmqshell",
+                # what ipykernel and IPython import while a kernel initializes (debugpy, pdb, sqlite3)
+                "ipykernel.debugger", "IPython.core.debugger", "IPython.core.history",
                 "nbgrader.apps", "nbgrader.converters", "nbgrader.preprocessors",
                 "matplotlib.pyplot", "pandas", "PIL.Image",
                 "tlcourse", "tlcourse.env", "tlcourse.data", "tlcourse.backbones", "tlcourse.engine",
@@ -55,6 +57,9 @@ def warm_up() -> None:
     import importlib
 
     os.environ.setdefault("MPLBACKEND", KERNEL_MPLBACKEND)
+    # as ipykernel's own kernelspec does: no warning from debugpy about frozen modules at import
+    # (a forked kernel's environment is its sandbox's alone: sandbox_enter)
+    os.environ.setdefault("PYDEVD_DISABLE_FILE_VALIDATION", "1")
     for name in WARM_IMPORTS:
         importlib.import_module(name)
     pin_alembic_head()
@@ -183,6 +188,9 @@ def serve(path: str, parent: int) -> None:
                     status = 1
                     try:
                         die_with_parent()
+                        for other in list(selector.get_map().values()):
+                            if isinstance(other.data, tuple):   # another child's pidfd: not this one's
+                                os.close(other.fd)
                         selector.close()
                         listener.close()
                         for other, _ in children.values():
@@ -197,6 +205,11 @@ def serve(path: str, parent: int) -> None:
                 conn.sendall(json.dumps({"pid": pid}).encode() + b"\n")
                 children[pid] = (conn, request)
                 selector.register(conn, selectors.EVENT_READ, pid)
+                # readable when the child ends: its status is sent at once, not at the next poll
+                selector.register(os.pidfd_open(pid), selectors.EVENT_READ, ("ended", pid))
+            elif isinstance(key.data, tuple):   # a child ended: reaped below
+                selector.unregister(key.fileobj)
+                os.close(key.fileobj)
             else:   # the caller closed its end (or wrote, which it never does): it is gone
                 pid = key.data
                 conn, request = children[pid]

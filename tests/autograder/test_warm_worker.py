@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -82,6 +83,31 @@ def test_a_run_past_its_time_is_stopped_with_all_it_started(tmp_path):
         time.sleep(0.1)
     assert descendants(parent.process.pid) == [], "the run and all it started were killed"
     assert not child.exists(), "the run's child was killed with it"
+
+
+def test_a_run_holds_no_descriptor_of_another_run(tmp_path):
+    # The warm parent watches each child through a pidfd (a handle that can signal the process):
+    # a run forked while another child lives must not inherit the other's.
+    busy, probe = fresh_course_dir(tmp_path / "busy"), fresh_course_dir(tmp_path / "probe")
+    started, fds = tmp_path / "started", tmp_path / "fds"
+    with open(busy / "nbgrader_config.py", "a") as config:
+        config.write(f"\nopen({str(started)!r}, 'w').close()\nimport time as _time\n_time.sleep(600)\n")
+    with open(probe / "nbgrader_config.py", "a") as config:
+        config.write("\nimport os as _os\n"
+                     f"open({str(fds)!r}, 'w').write('\\n'.join(_os.readlink(f'/proc/self/fd/{{fd}}') "
+                     "for fd in _os.listdir('/proc/self/fd') if _os.path.exists(f'/proc/self/fd/{fd}')))\n")
+    warm_parent()
+    runner = threading.Thread(target=lambda: pytest.raises(
+        subprocess.TimeoutExpired, warm_nbgrader, busy, "generate_assignment", "01_concepts", timeout=30))
+    runner.start()
+    deadline = time.monotonic() + 30
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert started.exists(), "the first run did not start"
+    warm_nbgrader(probe, "generate_assignment", "01_concepts", "--force", timeout=300)
+    runner.join()
+    held = fds.read_text().splitlines()
+    assert held and not [link for link in held if "pidfd" in link], held
 
 
 def test_the_warm_parent_dies_with_its_worker():
