@@ -325,3 +325,25 @@ def _processes_with(marker: str) -> list[int]:
             except OSError:
                 pass
     return found
+
+
+def test_a_kernel_being_stopped_is_looked_at_often(monkeypatch):
+    """jupyter_client waits for a killed kernel process by looking every 0.1 s; a sandboxed kernel's
+    manager looks every KILLED_POLL_S (a killed process ends at once: nothing to wait for)."""
+    import asyncio
+
+    from tlcourse.nbgrader_ext import sandboxed_kernel
+
+    alive = iter([True, True, False])
+    naps: list[float] = []
+
+    async def is_alive(self):
+        return next(alive)
+
+    async def nap(seconds):
+        naps.append(seconds)
+
+    monkeypatch.setattr(SandboxedKernelManager, "_async_is_alive", is_alive)
+    monkeypatch.setattr(asyncio, "sleep", nap)
+    asyncio.run(SandboxedKernelManager()._async_wait())
+    assert naps == [sandboxed_kernel.KILLED_POLL_S] * 2 and sandboxed_kernel.KILLED_POLL_S < 0.1

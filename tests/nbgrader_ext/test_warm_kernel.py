@@ -126,9 +126,9 @@ def test_a_warm_kernel_shows_figures_as_a_cold_one_does():
 
 
 def test_a_warm_kernel_is_killed_at_shutdown_and_nothing_of_it_is_left(warm):
-    """nbclient's graceful shutdown_kernel() kills a forked kernel at once (its kernel process ends
-    by SIGKILL instead of exiting by itself), and nothing of its sandbox is left behind: no process
-    below the warm parent, no cgroup, no sandbox folder."""
+    """A forked kernel shut down as grading shuts kernels down (killed: GradingExecute's
+    ``shutdown_kernel = "immediate"``) ends by SIGKILL, and nothing of its sandbox is left behind:
+    no process below the warm parent, no cgroup, no sandbox folder."""
     import asyncio
     import signal
     import time
@@ -146,7 +146,7 @@ def test_a_warm_kernel_is_killed_at_shutdown_and_nothing_of_it_is_left(warm):
         assert session.run("print(1 + 1)").strip() == "2"
         process, cgroup, folder = km.provisioner.process, km._cgroup, km._sandbox_dir
         session.kc.stop_channels()
-        loop.run_until_complete(km.shutdown_kernel())
+        loop.run_until_complete(km.shutdown_kernel(now=True))
     finally:
         loop.close()
     assert process.returncode == -signal.SIGKILL

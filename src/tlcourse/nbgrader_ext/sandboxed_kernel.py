@@ -21,6 +21,8 @@ from tlcourse.nbgrader_ext.sandbox_command import (SANDBOX_GID, SANDBOX_UID, San
 from tlcourse.nbgrader_ext.sandbox_support import (no_sandbox_warning, sandbox_problem,
                                                    sandbox_switched_off)
 
+#: Seconds between two looks at whether a kernel process being stopped has ended.
+KILLED_POLL_S = 0.01
 #: Environment variables a sandboxed kernel receives (when the grader has them); nothing else.
 PASSED_ENVIRONMENT = ["PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "PYTHONHASHSEED",
                       "NBGRADER_EXECUTION", "TLCOURSE_MODE", "OMP_NUM_THREADS", "MKL_NUM_THREADS",
@@ -147,6 +149,11 @@ class SandboxedKernelManager(LimitedKernelManager):
         await super()._async_launch_kernel(kernel_cmd, **kw)
 
     # -- stopping ---------------------------------------------------------------------------
+    async def _async_wait(self, pollinterval: float = 0.1) -> None:
+        # jupyter_client looks every 0.1 s whether a killed kernel process has ended (a tenth of
+        # a second lost per kernel, as it dies at once): look every KILLED_POLL_S instead.
+        await super()._async_wait(pollinterval=min(pollinterval, KILLED_POLL_S))
+
     async def _async_cleanup_resources(self, restart: bool = False) -> None:
         await super()._async_cleanup_resources(restart=restart)
         self.remove_sandbox()

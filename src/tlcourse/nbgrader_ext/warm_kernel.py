@@ -58,16 +58,6 @@ class WarmKernelManager(SandboxedKernelManager):
         """Are this manager's kernels forked from the warm parent (sandbox on, socket named)?"""
         return bool(self.sandbox and self.zygote)
 
-    async def _async_shutdown_kernel(self, now: bool = False, restart: bool = False) -> None:
-        """A forked kernel is killed at once instead of asked to shut down: nothing of it outlives
-        its sandbox either way (the warm parent kills the sandbox's cgroup when the kernel process
-        jupyter_client watches dies, and the cgroup and folders are removed after), and the
-        polite way costs jupyter_client's polling of a process that is about to die."""
-        await super()._async_shutdown_kernel(now=now or (self.forked() and not restart), restart=restart)
-
-    # AsyncKernelManager binds the public name to the base class's coroutine.
-    shutdown_kernel = _async_shutdown_kernel
-
     def format_kernel_cmd(self, extra_arguments: list[str] | None = None) -> list[str]:
         if not self.forked():
             return super().format_kernel_cmd(extra_arguments)
