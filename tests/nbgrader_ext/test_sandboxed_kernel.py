@@ -162,6 +162,18 @@ def test_its_working_folder_is_private_and_empty(kernel):
     assert listing == [] and "alice" not in cwd
 
 
+#: What bubblewrap's --dev makes (a minimal /dev with a pseudo-terminal instance of its own).
+MINIMAL_DEV = ["core", "fd", "full", "null", "ptmx", "pts", "random", "shm", "stderr", "stdin", "stdout",
+               "tty", "urandom", "zero"]
+
+
+def test_its_dev_is_minimal_and_shell_commands_get_a_pty(kernel):
+    # IPython runs `!cmd` and `%pip` on a pseudo-terminal: without one they fail in the kernel
+    listing = kernel.value("import os, json\nprint(json.dumps(sorted(os.listdir('/dev'))))")
+    assert listing == MINIMAL_DEV
+    assert kernel.run("!echo shell-ok").strip() == "shell-ok"
+
+
 def test_the_graders_home_and_root_only_files_are_out_of_sight(kernel, home_secret):
     assert kernel.value(readable(str(home_secret))) is False
     assert kernel.value(readable("/etc/shadow")) is False

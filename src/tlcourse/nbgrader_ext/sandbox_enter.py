@@ -99,9 +99,13 @@ def _dev(target: str) -> None:
     for name in DEVICES:
         _bind(f"/dev/{name}", f"{target}/{name}", read_only=False)
     for name, where in (("fd", "/proc/self/fd"), ("stdin", "/proc/self/fd/0"),
-                        ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2")):
+                        ("stdout", "/proc/self/fd/1"), ("stderr", "/proc/self/fd/2"),
+                        ("core", "/proc/kcore"), ("ptmx", "pts/ptmx")):
         os.symlink(where, f"{target}/{name}")
     os.makedirs(f"{target}/shm", exist_ok=True)
+    # a pseudo-terminal instance of its own (IPython's ! and %pip run commands on a pty)
+    os.makedirs(f"{target}/pts", exist_ok=True)
+    mount("devpts", f"{target}/pts", "devpts", MS_NOSUID | MS_NOEXEC, "newinstance,ptmxmode=0666,mode=620")
 
 
 def lay_out(root: str, mounts: list[str]) -> None:
