@@ -55,6 +55,13 @@ def recorded_submissions(course_dir: Path, pairs) -> dict[tuple[str, str], dict 
     return rows
 
 
+def submission_points(record: dict | None) -> float:
+    """The points of one submission as ``recorded_submissions`` gives it: each graded cell's manual
+    score where the instructor set one, else its automatic one (nbgrader's own rule); 0 for None."""
+    return sum((manual if manual is not None else auto) or 0 for notebook in (record or {}).values()
+               for auto, manual, _ in notebook["grades"].values())
+
+
 def score_table(grades: dict, students: list[str], assignments: list[tuple[str, bool]]) -> pd.DataFrame:
     """Per student (rows) and assignment (columns): ``score/max``; '-' where an assignment has no
     content, ``0/nan`` where a student has no grade."""

@@ -1,6 +1,7 @@
 """The scratch-vs-pretrained runs: networks prepared per strategy, exact caching of the frozen
 part, the sweep and the command."""
 
+import dataclasses
 import json
 
 import pytest
@@ -181,6 +182,16 @@ def test_a_bad_lr_is_refused_with_what_to_write(given, message, capsys):
     with pytest.raises(SystemExit):
         ex.command_parser("x").parse_args(["--out", "o.json", "--lr", given])
     assert message in capsys.readouterr().err
+
+
+def test_an_unknown_role_is_answered_with_every_role_and_its_default_rate(capsys):
+    with pytest.raises(SystemExit):
+        ex.command_parser("x").parse_args(["--out", "o.json", "--lr", "bse=1e-3"])
+    said = capsys.readouterr().err
+    rates = [f for f in dataclasses.fields(Budget) if f.name.endswith("_lr")]
+    assert len(rates) == 3
+    for field in rates:
+        assert f"{field.name[:-len('_lr')]} ({field.default:g} by default)" in said
 
 
 def test_a_role_given_twice_is_refused(capsys):

@@ -225,7 +225,7 @@ LR_ROLES = {f.name[:-len("_lr")]: f.name for f in fields(Budget) if f.name.endsw
 def parse_learning_rate(text: str) -> tuple[str, float]:
     """``"ROLE=RATE"`` (a role of ``LR_ROLES``, a positive finite number) as ``(role, rate)``;
     anything else raises ``argparse.ArgumentTypeError`` saying what to write."""
-    roles = ", ".join(f"{role} ({Budget.__dataclass_fields__[field].default:g} by default)"
+    roles = ", ".join(f"{role} ({getattr(Budget, field):g} by default)"
                       for role, field in LR_ROLES.items())
     role, sep, value = text.partition("=")
     if not sep or role not in LR_ROLES:

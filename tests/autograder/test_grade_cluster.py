@@ -20,7 +20,7 @@ import pytest
 from autograder import demo_class
 from autograder.course import ROOT, fresh_course_dir
 from autograder.nbgrader_cli import nbgrader
-from autograder.report import recorded_submissions
+from autograder.report import recorded_submissions, submission_points
 from autograder.submissions import write_submission
 from tests.autograder.loopback_cluster import LoopbackCluster
 from tests.corpus.build import write_case
@@ -69,12 +69,6 @@ def corpus(tmp_path_factory):
     return course
 
 
-def points(record: dict | None) -> float:
-    """A submission's points as recorded (a grade's manual score where set, else its automatic one)."""
-    return sum((manual if manual is not None else auto) or 0 for notebook in (record or {}).values()
-               for auto, manual, _ in notebook["grades"].values())
-
-
 def export_lines(course) -> list[str]:
     nbgrader(course, "export", f"--to={course / 'grades.csv'}")
     return sorted((course / "grades.csv").read_text().splitlines())  # nbgrader lists rows in the order they were recorded
@@ -107,7 +101,7 @@ def compare(blank, tmp_path, address: str, by_assignment: dict[str, list[str]]) 
 def test_the_demo_class_on_a_loopback_cluster_is_graded_as_by_serial_nbgrader(demo, cluster, tmp_path,
                                                                                assignment):
     got = compare(demo, tmp_path, cluster, {assignment: [s.id for s in demo_class.CLASS]})
-    scores = {student: points(record) for (student, _), record in got.items()}
+    scores = {student: submission_points(record) for (student, _), record in got.items()}
     assert scores["reference"] > scores["partial"] > scores["blank"] == 0, scores
 
 
@@ -118,4 +112,4 @@ def test_a_corpus_subset_on_a_loopback_cluster_is_graded_as_by_serial_nbgrader(c
     cases = [case for case in CORPUS if case.assignment == assignment]
     got = compare(corpus, tmp_path, cluster, {assignment: [case.id for case in cases]})
     for case in cases:
-        assert points(got[(case.id, case.assignment)]) == case.score, case.id
+        assert submission_points(got[(case.id, case.assignment)]) == case.score, case.id

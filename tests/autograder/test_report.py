@@ -3,7 +3,11 @@
 import math
 
 from autograder.autograde import GradingRun
-from autograder.report import failures, read_grades, score_table, summary
+from autograder.course import ROOT, copy_course
+from autograder.gradebook_records import open_gradebook
+from autograder.nbgrader_cli import environment
+from autograder.report import (failures, read_grades, recorded_submissions, score_table, submission_points,
+                               summary)
 
 GRADES = {("reference", "01_concepts"): (10.0, 10.0), ("blank", "01_concepts"): (0.0, 10.0),
           ("reference", "02_foodvision_head"): (10.0, 10.0)}
@@ -38,3 +42,27 @@ def test_exported_grades_are_read_as_score_and_maximum(tmp_path):
     assert grades == {("reference", "01_concepts"): (10.0, 10.0), ("blank", "01_concepts"): (0.0, 10.0)}
     assert not any(math.isnan(v) for pair in grades.values() for v in pair)
 
+
+
+def test_a_recorded_submissions_points_are_what_nbgrader_scores_it(tmp_path, monkeypatch):
+    # a real gradebook: two notebooks, a cell an instructor regraded by hand, one autograded,
+    # one never graded; nbgrader's own score of the submission is the yardstick
+    monkeypatch.setenv("PATH", environment()["PATH"])  # a new gradebook runs nbgrader's alembic
+    course = copy_course(ROOT, tmp_path / "course")
+    with open_gradebook(course) as gb:
+        gb.add_assignment("a1")
+        for notebook, cells in {"one": {"t1": 2, "t2": 3}, "two": {"t3": 4}}.items():
+            gb.add_notebook(notebook, "a1")
+            for cell, points in cells.items():
+                gb.add_grade_cell(cell, notebook, "a1", max_score=points, cell_type="code")
+        gb.add_student("s")
+        gb.add_submission("a1", "s")
+        regraded = gb.find_grade("t1", "one", "a1", "s")
+        regraded.auto_score, regraded.manual_score = 2, 0.5
+        gb.find_grade("t2", "one", "a1", "s").auto_score = 3
+        gb.db.commit()
+        nbgraders_score = gb.find_submission("a1", "s").score
+    records = recorded_submissions(course, [("s", "a1"), ("nobody", "a1")])
+    assert submission_points(records[("s", "a1")]) == nbgraders_score == 3.5, (
+        "the manual score replaces the automatic one; a cell never graded counts 0")
+    assert submission_points(records[("nobody", "a1")]) == 0, "no submission recorded: no points"

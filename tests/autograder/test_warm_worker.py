@@ -126,20 +126,6 @@ def test_the_warm_parent_dies_with_its_worker():
 WARM_CASES = ["food_reference", "food_blank", "food_infinite_loop", "food_os_exit"]
 
 
-def _cells(course: Path, assignment: str, students: list[str]) -> dict:
-    from autograder.gradebook_records import open_gradebook
-
-    rows = {}
-    with open_gradebook(course) as gb:
-        for student in students:
-            sub = gb.find_submission(assignment, student)
-            rows[student] = {nb.name: ({g.name: (g.auto_score, g.manual_score, g.needs_manual_grade)
-                                        for g in nb.grades},
-                                       {c.name: c.auto_comment for c in nb.comments})
-                             for nb in sub.notebooks}
-    return rows
-
-
 @pytest.mark.slow
 def test_warm_grading_gives_the_gradebook_serial_nbgrader_gives(tmp_path):
     import shutil
@@ -147,6 +133,7 @@ def test_warm_grading_gives_the_gradebook_serial_nbgrader_gives(tmp_path):
     from autograder.autograde import autograde_class
     from autograder.demo_class import CLASS
     from autograder.gradebook_records import record_result
+    from autograder.report import recorded_submissions, submission_points
     from autograder.submissions import write_submission
     from autograder.task import GradingTask, course_files, grade_submission, submission_files
     from tests.corpus.build import build_corpus
@@ -168,13 +155,14 @@ def test_warm_grading_gives_the_gradebook_serial_nbgrader_gives(tmp_path):
         result = grade_submission(GradingTask(files, student, shipped, extra, 600, warm=True))
         assert result.ok, (student, result.reason)
         record_result(warm, result)
+    pairs = [(s, food) for s in students]
+
     def points(course):
-        return {s: sum(g[0] or 0 for nb in cells.values() for g in nb[0].values())
-                for s, cells in _cells(course, food, students).items()}
+        return {s: submission_points(record) for (s, _), record in recorded_submissions(course, pairs).items()}
 
     # serial nbgrader itself must be right first: on a machine loaded past the corpus's 60-s cell
     # limit a cold kernel's first cells time out (seen at a load average of 30)
     assert points(serial)["food_reference"] == 10, "serial nbgrader ran past the cell limit: a loaded machine"
-    assert _cells(warm, food, students) == _cells(serial, food, students)
+    assert recorded_submissions(warm, pairs) == recorded_submissions(serial, pairs)
     assert points(warm)["food_reference"] == 10 and points(warm)["food_blank"] == 0
     assert points(warm)["food_os_exit"] == 3

@@ -1,7 +1,7 @@
 """Does real nbgrader grade broken, hostile and unlucky submissions as documented?
 
-One course directory holds the release of every assignment in the corpus and one
-student per case (tests/corpus/cases/: the submission, its expected points per
+One course directory (the ``corpus`` fixture, tests/corpus/conftest.py) holds the release of
+every assignment in the corpus and one student per case (tests/corpus/cases/: the submission, its expected points per
 cell and why). Everything is graded by real ``nbgrader autograde`` (two workers), then
 ``generate_feedback`` and ``export``. A witness student with the instructor's
 solutions is graded before and after everyone else: no case may change another
@@ -15,28 +15,17 @@ import pytest
 from autograder.autograde import autograde_class
 from autograder.nbgrader_cli import nbgrader
 from autograder.report import cell_points, read_grades
-from tests.corpus.build import WITNESS, build_corpus, expected_cell_points, graded_test_cells
+from tests.corpus.build import WITNESS, expected_cell_points, graded_test_cells
 from tests.corpus.cases import CASES
+from tests.corpus.graded import ASSIGNMENTS
 
 pytestmark = pytest.mark.slow
 
-ASSIGNMENTS = sorted({case.assignment for case in CASES})
 BY_ID = {case.id: case for case in CASES}
 
 
 def _quiet(*args, **kwargs):
     pass
-
-
-@pytest.fixture(scope="module")
-def corpus(tmp_path_factory):
-    course = build_corpus(tmp_path_factory.mktemp("corpus") / "course")
-    pairs = [(WITNESS, a) for a in ASSIGNMENTS] + [(case.id, case.assignment) for case in CASES]
-    runs = autograde_class(course, pairs, jobs=2, timeout=600, echo=_quiet)
-    for assignment in ASSIGNMENTS:
-        nbgrader(course, "generate_feedback", assignment, "--force")
-    nbgrader(course, "export", f"--to={course / 'grades.csv'}")
-    return course, read_grades(course / "grades.csv"), {(r.student, r.assignment): r for r in runs}
 
 
 def test_the_corpus_covers_every_kind_of_submission():
@@ -48,7 +37,7 @@ def test_the_corpus_covers_every_kind_of_submission():
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_score(corpus, case):
-    _, grades, runs = corpus
+    grades, runs = corpus.grades, corpus.runs
     run = runs[(case.id, case.assignment)]
     max_score = grades[(WITNESS, case.assignment)][1]
     assert grades[(case.id, case.assignment)] == (case.score, max_score), (
@@ -57,7 +46,7 @@ def test_score(corpus, case):
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.fails is not None], ids=lambda c: c.id)
 def test_points_per_cell(corpus, case):
-    course, _, runs = corpus
+    course, runs = corpus.course, corpus.runs
     graded = cell_points(course, case.assignment, case.id)
     got = {cell: graded.get(cell, 0.0) for cell in graded_test_cells(case.assignment)}
     assert got == expected_cell_points(case), (
@@ -66,7 +55,7 @@ def test_points_per_cell(corpus, case):
 
 @pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
 def test_graded_or_reported_with_a_reason(corpus, case):
-    _, _, runs = corpus
+    runs = corpus.runs
     run = runs[(case.id, case.assignment)]
     assert run.ok == case.graded, run.reason
     if not case.graded:
@@ -75,7 +64,7 @@ def test_graded_or_reported_with_a_reason(corpus, case):
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.feedback], ids=lambda c: c.id)
 def test_feedback_names_the_mistake(corpus, case):
-    course, _, _ = corpus
+    course = corpus.course
     pages = list((course / "feedback" / case.id / case.assignment).glob("*.html"))
     assert pages, f"no feedback for {case.id}"
     html = "\n".join(page.read_text() for page in pages)
@@ -84,7 +73,7 @@ def test_feedback_names_the_mistake(corpus, case):
 
 
 def test_no_case_changed_another_students_grade(corpus):
-    course, grades, runs = corpus
+    course, grades, runs = corpus.course, corpus.grades, corpus.runs
     for assignment in ASSIGNMENTS:
         first = grades[(WITNESS, assignment)]
         assert runs[(WITNESS, assignment)].ok
@@ -96,7 +85,7 @@ def test_no_case_changed_another_students_grade(corpus):
 
 
 def test_the_memory_cap_stopped_the_huge_allocation_inside_its_kernel(corpus):
-    course, grades, runs = corpus
+    course, runs = corpus.course, corpus.runs
     case = BY_ID["food_huge_allocation"]
     html = (course / "feedback" / case.id / case.assignment / "foodvision_head.html").read_text()
     assert "MemoryError" in html
