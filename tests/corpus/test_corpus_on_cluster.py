@@ -33,12 +33,7 @@ pytestmark = [pytest.mark.slow,
 #: Worker processes of the LocalCluster: the cores of this machine and of CI.
 WORKERS = 2
 #: Corpus cases the warm cluster grades differently from serial nbgrader (found by this test), and why.
-KNOWN_DIFFERENT = {
-    "food_pip_and_shell": "a warm kernel's /dev has no /dev/pts (sandbox_enter's --dev makes the device "
-                          "nodes only; bwrap's --dev also mounts devpts): `%pip show` and `!python` fail "
-                          "with 'out of pty devices', so in_features is never set and ex1, ex3, ex4 score 0 "
-                          "(serial nbgrader: 10 of 10, as the case decides)",
-}
+KNOWN_DIFFERENT: dict[str, str] = {}
 
 
 @pytest.fixture(scope="module")
