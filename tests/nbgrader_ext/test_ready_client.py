@@ -67,6 +67,7 @@ class ScriptedClient(ReadyKernelClient):
 @pytest.fixture(autouse=True)
 def quick_retries(monkeypatch):
     monkeypatch.setattr(ready_client, "ASK_AGAIN_S", 0.05)
+    monkeypatch.setattr(ready_client, "IOPUB_PATIENCE_S", 0.05)
 
 
 def wait(client, timeout=5):

@@ -7,8 +7,12 @@ from queue import Empty
 
 from jupyter_client.asynchronous import AsyncKernelClient
 
-#: Seconds to wait for one reply (kernel_info on shell, its idle status on IOPub) before asking again.
+#: Seconds to wait for the reply to kernel_info on shell before asking again (as jupyter_client).
 ASK_AGAIN_S = 1.0
+#: Seconds to wait after the reply for its idle status on IOPub before asking again (as jupyter_client
+#: waits for any IOPub message): a kernel that has just bound its sockets may publish it before
+#: IOPub is connected, and then it is lost.
+IOPUB_PATIENCE_S = 0.2
 
 
 class ReadyKernelClient(AsyncKernelClient):
@@ -27,8 +31,9 @@ class ReadyKernelClient(AsyncKernelClient):
         deadline = time.monotonic() + (float("inf") if timeout is None else timeout)
         while True:
             request = self.kernel_info()
-            reply = await self._wait_for(self.shell_channel, _reply_to(request), deadline)
-            if reply is not None and await self._wait_for(self.iopub_channel, _idle_after(request), deadline):
+            reply = await self._wait_for(self.shell_channel, _reply_to(request), deadline, ASK_AGAIN_S)
+            if reply is not None and await self._wait_for(self.iopub_channel, _idle_after(request), deadline,
+                                                          IOPUB_PATIENCE_S):
                 self._handle_kernel_info_reply(reply)
                 return
             if not await self._async_is_alive():
@@ -40,10 +45,10 @@ class ReadyKernelClient(AsyncKernelClient):
     wait_for_ready = _async_wait_for_ready
 
     @staticmethod
-    async def _wait_for(channel, wanted, deadline: float) -> dict | None:
+    async def _wait_for(channel, wanted, deadline: float, patience: float) -> dict | None:
         """The first message on ``channel`` for which ``wanted`` holds, dropping the others;
-        None after ``ASK_AGAIN_S`` (or at ``deadline``) without one."""
-        until = min(deadline, time.monotonic() + ASK_AGAIN_S)
+        None after ``patience`` seconds (or at ``deadline``) without one."""
+        until = min(deadline, time.monotonic() + patience)
         while True:
             left = until - time.monotonic()
             if left <= 0:
