@@ -90,9 +90,14 @@ def extra_files_note(run: GradingRun, shown: int = 5) -> str:
     return f"{len(run.extra_files)} extra file(s) left out of grading: {names}{more}"
 
 
+def kernel_threads(jobs: int) -> int:
+    """Threads for each of ``jobs`` kernels that run at once: the machine's cores shared out, at least one."""
+    return max(1, (os.cpu_count() or 1) // jobs)
+
+
 def worker_env(jobs: int) -> dict[str, str]:
     """Split the machine's cores between the workers' kernels."""
-    threads = max(1, (os.cpu_count() or 1) // jobs)
+    threads = kernel_threads(jobs)
     return {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}
 
 

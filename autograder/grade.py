@@ -30,7 +30,7 @@ from typing import Callable, TextIO
 
 from tqdm.auto import tqdm
 
-from autograder.autograde import GradingRun, run_line
+from autograder.autograde import GradingRun, kernel_threads, run_line
 from autograder.gradebook_records import open_gradebook, record_result
 from autograder.report import summary
 from autograder.sandbox_flag import REFUSED, add_sandbox_flag, sandbox_ready
@@ -264,7 +264,7 @@ def main(argv: list[str] | None = None) -> int:
             else:
                 cluster = local_cluster(args.workers, args.memory_limit)
                 client = Client(cluster)
-                threads = max(1, (os.cpu_count() or 1) // args.workers)
+                threads = kernel_threads(args.workers)
         except (OSError, TimeoutError) as error:
             raise SchedulerGone(f"{type(error).__name__}: {error}") from error
         with client:

@@ -186,13 +186,14 @@ def grade_warm_on_cluster(course: Path, pairs, workers: int) -> tuple[float, lis
     workers: (seconds from the cluster's start to the last result, per-submission runs)."""
     from distributed import Client
 
+    from autograder.autograde import kernel_threads
     from autograder.grade import grade_class, local_cluster
     from autograder.warm_worker import warm_parent
 
     start = time.perf_counter()
     runs = []
     with local_cluster(workers) as cluster, Client(cluster) as client:
-        threads = max(1, (os.cpu_count() or 1) // workers)
+        threads = kernel_threads(workers)
         client.run(lambda: warm_parent(threads).process.pid)   # each worker's one warm-up
         for assignment in dict.fromkeys(a for _, a in pairs):
             students = [s for s, a in pairs if a == assignment]

@@ -122,3 +122,14 @@ def test_a_double_forked_sleeper_neither_delays_grading_nor_survives_it(tmp_path
     for marker in markers.values():
         pid = int(marker.read_text())
         assert not alive(pid), f"the sleeper of {marker.stem} survived grading"
+
+
+@pytest.mark.parametrize("cores, jobs, threads", [(2, 1, 2), (2, 2, 1), (8, 3, 2), (2, 4, 1), (None, 2, 1)])
+def test_kernels_running_at_once_share_the_cores(monkeypatch, cores, jobs, threads):
+    import os
+
+    from autograder.autograde import kernel_threads, worker_env
+
+    monkeypatch.setattr(os, "cpu_count", lambda: cores)
+    assert kernel_threads(jobs) == threads
+    assert worker_env(jobs) == {"OMP_NUM_THREADS": str(threads), "MKL_NUM_THREADS": str(threads)}

@@ -21,6 +21,7 @@ import time
 
 import pytest
 
+from autograder.autograde import kernel_threads
 from autograder.grade import grade_class, local_cluster
 from tests.corpus.build import WITNESS
 from tests.corpus.graded import ASSIGNMENTS, PAIRS, GradedCorpus, graded
@@ -42,7 +43,7 @@ def on_cluster(corpus_blank, tmp_path_factory) -> GradedCorpus:
     from distributed import Client
 
     course = shutil.copytree(corpus_blank, tmp_path_factory.mktemp("cluster") / "course")
-    threads = max(1, (os.cpu_count() or 1) // WORKERS)
+    threads = kernel_threads(WORKERS)
     runs = []
     start = time.perf_counter()
     with local_cluster(WORKERS) as cluster, Client(cluster) as client:
