@@ -18,6 +18,11 @@ def read_grades(csv_path: Path) -> dict[tuple[str, str], tuple[float, float]]:
                 for row in csv.DictReader(handle)}
 
 
+def export_lines(csv_path: Path) -> list[str]:
+    """nbgrader export's CSV lines, sorted (nbgrader lists rows in the order they were recorded)."""
+    return sorted(csv_path.read_text().splitlines())
+
+
 def cell_points(course_dir: Path, assignment: str, student: str) -> dict[str, float]:
     """Points of every graded cell of ``student``'s ``assignment`` in the gradebook (grade id -> points);
     empty when nbgrader holds no submission for them."""

@@ -20,7 +20,7 @@ import pytest
 from autograder import demo_class
 from autograder.course import ROOT, fresh_course_dir
 from autograder.nbgrader_cli import nbgrader
-from autograder.report import recorded_submissions, submission_points
+from autograder.report import export_lines, recorded_submissions, submission_points
 from autograder.submissions import write_submission
 from tests.autograder.loopback_cluster import LoopbackCluster
 from tests.corpus.build import write_case
@@ -69,9 +69,9 @@ def corpus(tmp_path_factory):
     return course
 
 
-def export_lines(course) -> list[str]:
+def exported(course) -> list[str]:
     nbgrader(course, "export", f"--to={course / 'grades.csv'}")
-    return sorted((course / "grades.csv").read_text().splitlines())  # nbgrader lists rows in the order they were recorded
+    return export_lines(course / "grades.csv")
 
 
 def grade_on_cluster(course, assignment: str, address: str) -> subprocess.CompletedProcess:
@@ -92,7 +92,7 @@ def compare(blank, tmp_path, address: str, by_assignment: dict[str, list[str]]) 
     pairs = [(s, a) for a, students in by_assignment.items() for s in students]
     got, expected = recorded_submissions(on_cluster, pairs), recorded_submissions(serial, pairs)
     assert got == expected
-    assert export_lines(on_cluster) == export_lines(serial)
+    assert exported(on_cluster) == exported(serial)
     return got
 
 

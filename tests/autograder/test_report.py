@@ -66,3 +66,13 @@ def test_a_recorded_submissions_points_are_what_nbgrader_scores_it(tmp_path, mon
     assert submission_points(records[("s", "a1")]) == nbgraders_score == 3.5, (
         "the manual score replaces the automatic one; a cell never graded counts 0")
     assert submission_points(records[("nobody", "a1")]) == 0, "no submission recorded: no points"
+
+
+def test_export_lines_do_not_depend_on_the_order_nbgrader_recorded_rows(tmp_path):
+    from autograder.report import export_lines
+
+    header = "assignment,duedate,timestamp,student_id"
+    (tmp_path / "a.csv").write_text(f"{header}\n02,,,bob\n01,,,amy\n")
+    (tmp_path / "b.csv").write_text(f"{header}\n01,,,amy\n02,,,bob\n")
+    assert export_lines(tmp_path / "a.csv") == export_lines(tmp_path / "b.csv")
+    assert len(export_lines(tmp_path / "a.csv")) == 3

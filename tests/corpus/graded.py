@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from autograder.autograde import GradingRun
 from autograder.nbgrader_cli import nbgrader
-from autograder.report import read_grades, recorded_submissions
+from autograder.report import export_lines, read_grades, recorded_submissions
 from tests.corpus.build import WITNESS
 from tests.corpus.cases import CASES
 
@@ -26,11 +26,6 @@ class GradedCorpus(NamedTuple):
     recorded: dict                                 # autograder.report.recorded_submissions over PAIRS
     export: list[str]                              # nbgrader export's CSV lines, sorted
     seconds: float                                 # how long grading took
-
-
-def export_lines(csv_path: Path) -> list[str]:
-    """nbgrader export's CSV lines, sorted (nbgrader lists rows in the order they were recorded)."""
-    return sorted(csv_path.read_text().splitlines())
 
 
 def graded(course: Path, runs: list[GradingRun], seconds: float) -> GradedCorpus:
